@@ -1,0 +1,14 @@
+// One front door for "MODEL" arguments: a file path (*.onnx, *.tpnet.json) or zoo:NAME.
+#pragma once
+
+#include <string>
+
+#include "engine/network.h"
+
+namespace tp {
+
+// Loads and shape-infers a network. `spec` is "zoo:NAME", a path ending in .onnx, or a
+// path ending in .tpnet.json / .json. Errors name the file and the cause.
+Result<Network> load_model(const std::string& spec);
+
+}  // namespace tp
