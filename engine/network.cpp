@@ -50,7 +50,7 @@ std::string shape_to_string(const Shape& s) {
 }
 
 namespace {
-constexpr std::array<std::pair<OpType, const char*>, 37> kOpNames{{
+constexpr std::array<std::pair<OpType, const char*>, 38> kOpNames{{
     {OpType::Conv, "Conv"},
     {OpType::Gemm, "Gemm"},
     {OpType::MatMul, "MatMul"},
@@ -88,6 +88,7 @@ constexpr std::array<std::pair<OpType, const char*>, 37> kOpNames{{
     {OpType::Pad, "Pad"},
     {OpType::Gather, "Gather"},
     {OpType::Upsample, "Upsample"},
+    {OpType::GroupNormalization, "GroupNormalization"},
 }};
 }  // namespace
 

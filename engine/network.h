@@ -66,7 +66,8 @@ enum class OpType {
     Identity,
     Pad,       // attrs pads, mode, value
     Gather,    // embedding lookup: input indices (i64), param table [rows, dim]
-    Upsample,  // nearest/bilinear resize by integer attr scale (lite-residual adapters)
+    Upsample,  // bilinear/nearest resize of the spatial dims to attr sizes, or by integer attr scale
+    GroupNormalization,  // attr num_groups; params scale, bias per channel (adapters, batch 1)
 };
 
 const char* op_type_name(OpType t);

@@ -150,7 +150,12 @@ Status infer_normalization(Ctx& c) {
     if (auto s = need_inputs(c, 1); !s) return s;
     const Shape& x = c.in[0]->shape;
     if (x.size() < 2) return fail(c.op, "needs rank >= 2");
-    int64_t features = c.op.type == OpType::BatchNormalization ? x[1] : x.back();
+    int64_t features = c.op.type == OpType::LayerNormalization ? x.back() : x[1];
+    if (c.op.type == OpType::GroupNormalization) {
+        int64_t groups = c.op.attrs.get_int("num_groups", 1);
+        if (groups <= 0 || x[1] % groups != 0)
+            return fail(c.op, std::to_string(x[1]) + " channels do not split into " + std::to_string(groups) + " groups");
+    }
     for (const Parameter* p : c.params)
         if (p->elements() != features)
             return fail(c.op, "parameter '" + p->name + "' has " + std::to_string(p->elements()) +
@@ -397,9 +402,12 @@ Status infer_gather(Ctx& c) {
 Status infer_upsample(Ctx& c) {
     if (auto s = need_inputs(c, 1); !s) return s;
     Shape y = c.in[0]->shape;
+    auto sizes = c.op.attrs.get_ints("sizes");
     int64_t scale = c.op.attrs.get_int("scale", 2);
     if (y.size() < 3 || scale < 1) return fail(c.op, "needs a spatial input and an integer scale >= 1");
-    for (size_t i = 2; i < y.size(); ++i) y[i] *= scale;
+    if (!sizes.empty() && sizes.size() != y.size() - 2)
+        return fail(c.op, "sizes must give every spatial dim of " + shape_to_string(y));
+    for (size_t i = 2; i < y.size(); ++i) y[i] = sizes.empty() ? y[i] * scale : sizes[i - 2];
     c.op.macs = element_count(y) / y[0];
     return set_output(c, 0, y);
 }
@@ -425,7 +433,8 @@ Status infer_op(Network& net, Op& op) {
         case OpType::Gemm: return infer_gemm(c);
         case OpType::MatMul: return infer_matmul(c);
         case OpType::BatchNormalization:
-        case OpType::LayerNormalization: return infer_normalization(c);
+        case OpType::LayerNormalization:
+        case OpType::GroupNormalization: return infer_normalization(c);
         case OpType::Relu:
         case OpType::Clip:
         case OpType::HardSwish:
