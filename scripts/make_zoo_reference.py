@@ -23,10 +23,16 @@ Models:
 The MCUNet / Proxyless block tables below were transcribed from those .pkl files. With
 --pkl-dir pointing at a folder holding mcunet-5fps.pkl and proxyless-w0.3.pkl (from
 tiny-training at commit 7bf8e05bbeebda76cbf2ea2dd596dedee7e3f343) the script re-reads the
-files and fails if any transcribed number differs.
+files and fails if any transcribed number differs. With --tinyml-configs pointing at
+mit-han-lab/tinyml mcunet/assets/configs (commit e899b1bec08604910098ab6aab57bb30735dbb31)
+it also checks MCUNet against mcunet-5fps_imagenet.json (the original MCUNet zoo config,
+there at 96x96) and derives Proxyless-w0.3 from proxyless_mobile.json (ZeroLayer blocks
+dropped, channels x 0.3 rounded up to a multiple of 8, feature-mix layer dropped: the
+"nomix" variant tiny-training trains).
 """
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -68,6 +74,24 @@ def pkl_blocks(path):
     assert cfg['feature_mix'] is None
     return dict(resolution=fc['in_shape'], stem=fc['out_channel'],
                 classes=cfg['classifier']['out_channel'], blocks=blocks)
+
+
+def tinyml_blocks(path, width=1.0):
+    """Reads a mit-han-lab ProxylessNASNets JSON config into the table format above."""
+    # width-scaled channels rounded up to a multiple of 8 (what the pickle holds)
+    scale = lambda c: c if width == 1.0 else math.ceil(round(c * width, 6) / 8) * 8
+    with open(path) as f:
+        cfg = json.load(f)
+    blocks = []
+    for b in cfg['blocks']:
+        m = b['mobile_inverted_conv']
+        if m['name'] == 'ZeroLayer':
+            continue
+        assert m['name'] == 'MBInvertedConvLayer' and not m.get('use_se'), m
+        assert m.get('act_func', 'relu6') == 'relu6', m  # ProxylessNAS default
+        blocks.append((m['expand_ratio'], m['kernel_size'], m['stride'], scale(m['out_channels'])))
+    return dict(resolution=cfg['resolution'], stem=scale(cfg['first_conv']['out_channels']),
+                classes=cfg['classifier']['out_features'], blocks=blocks)
 
 
 class ConvBnAct(nn.Sequential):
@@ -211,7 +235,17 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument('--out', default=os.path.join(here, '..', 'tests', 'fixtures', 'zoo_reference.json'))
     ap.add_argument('--pkl-dir', help='folder with tiny-training mcunet-5fps.pkl and proxyless-w0.3.pkl')
+    ap.add_argument('--tinyml-configs', help='folder with tinyml mcunet-5fps_imagenet.json, proxyless_mobile.json')
     args = ap.parse_args()
+
+    if args.tinyml_configs:
+        got = tinyml_blocks(os.path.join(args.tinyml_configs, 'mcunet-5fps_imagenet.json'))
+        if got != dict(MCUNET_5FPS, resolution=96):
+            sys.exit(f'mcunet-5fps_imagenet.json differs from the table:\n{got}')
+        got = tinyml_blocks(os.path.join(args.tinyml_configs, 'proxyless_mobile.json'), width=0.3)
+        if got != dict(PROXYLESS_W03, resolution=224):
+            sys.exit(f'proxyless_mobile.json x 0.3 differs from the table:\n{got}')
+        print('tinyml configs: MCUNet-5FPS and ProxylessNAS-Mobile x 0.3 match the tables', file=sys.stderr)
 
     if args.pkl_dir:
         for name, table in (('mcunet-5fps.pkl', MCUNET_5FPS), ('proxyless-w0.3.pkl', PROXYLESS_W03)):

@@ -70,6 +70,8 @@ int64_t make_divisible(double v, int64_t divisor) {
 // torchvision MobileNetV2(width_mult=0.35, round_nearest=8): inverted residual setting
 // (t, c, n, s) from Sandler et al. 2018 / torchvision/models/mobilenetv2.py; stem
 // _make_divisible(32 * 0.35) = 16, last channel _make_divisible(1280 * max(1, 0.35)) = 1280.
+// Block channels equal the MCUNet zoo's mbv2-w0.35-r144_imagenet.json, but that config's
+// feature-mix conv has 448 channels and tiny-training's mbv2-w0.35.pkl (128x128) has none.
 Result<Network> build_mobilenetv2_w035(bool with_weights) {
     const double width = 0.35;
     const int64_t setting[7][4] = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
@@ -83,10 +85,12 @@ Result<Network> build_mobilenetv2_w035(bool with_weights) {
     return build_mbnet(cfg, with_weights);
 }
 
-// MCUNet-5FPS (mcunet-in1 in mit-han-lab/mcunet's zoo) as trained by "On-Device Training
-// Under 256KB Memory": mit-han-lab/tiny-training algorithm/assets/mcu_models/mcunet-5fps.pkl
-// (commit 7bf8e05b), 128x128 input (algorithm/configs/default.yaml image_size), no
-// feature-mix layer, classifier 160 -> 1000 (ImageNet head before transfer).
+// MCUNet-5FPS as trained by "On-Device Training Under 256KB Memory" (Lin et al. 2022):
+// mit-han-lab/tiny-training algorithm/assets/mcu_models/mcunet-5fps.pkl (commit 7bf8e05b),
+// 128x128 input (algorithm/configs/default.yaml image_size; partial_backward.py samples
+// 1x3x128x128). The block table equals the MCUNet zoo's mcunet-5fps_imagenet.json
+// (mit-han-lab/tinyml mcunet/assets/configs @e899b1be, "mcunet-in1", there at 96x96:
+// 0.64M params, 12.8M MACs): no feature-mix layer, classifier 160 -> 1000.
 Result<Network> build_mcunet_5fps(bool with_weights) {
     MBNetConfig cfg{"mcunet", 128, 16, 0, 1000,
                     {{1, 3, 1, 8},  {4, 3, 2, 16}, {3, 3, 1, 16}, {3, 7, 2, 24}, {5, 3, 1, 24},
@@ -96,8 +100,10 @@ Result<Network> build_mcunet_5fps(bool with_weights) {
 }
 
 // ProxylessNAS-Mobile at width 0.3 as trained by "On-Device Training Under 256KB Memory":
-// mit-han-lab/tiny-training algorithm/assets/mcu_models/proxyless-w0.3.pkl (commit
-// 7bf8e05b), 128x128 input, no feature-mix layer, classifier 96 -> 1000.
+// mit-han-lab/tiny-training algorithm/assets/mcu_models/proxyless-w0.3.pkl (commit 7bf8e05b),
+// 128x128 input. Equals proxyless_mobile.json (mit-han-lab/tinyml @e899b1be) with its two
+// ZeroLayer blocks dropped, channels x 0.3 rounded up to a multiple of 8 and the feature-mix
+// layer dropped (tiny-training's "proxyless-w0.3-nomix"); classifier 96 -> 1000.
 Result<Network> build_proxyless_w03(bool with_weights) {
     MBNetConfig cfg{"proxylessnas-w0.3", 128, 16, 0, 1000,
                     {{1, 3, 1, 8},  {3, 5, 2, 16}, {3, 3, 1, 16}, {3, 7, 2, 16}, {3, 3, 1, 16},
