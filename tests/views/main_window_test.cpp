@@ -1,0 +1,124 @@
+// MainWindow driven through its public slots, as a user would: open, fail, supersede.
+#include <gtest/gtest.h>
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTest>
+
+#include "app/studio/main_window.h"
+#include "engine/zoo/zoo.h"
+#include "views/number_format.h"
+
+namespace tp {
+namespace {
+
+constexpr int kLoadTimeoutMs = 20000;
+
+class MainWindowTest : public ::testing::Test {
+protected:
+    MainWindowTest() { window.setInteractive(false); }
+
+    // Opens `spec` and waits for the outcome; true when modelLoaded() came.
+    bool open(const QString& spec) {
+        QSignalSpy loaded(&window, &MainWindow::modelLoaded);
+        QSignalSpy failed(&window, &MainWindow::loadFailed);
+        window.openModel(spec);
+        (void)QTest::qWaitFor([&] { return !loaded.isEmpty() || !failed.isEmpty(); }, kLoadTimeoutMs);
+        lastError = failed.isEmpty() ? QString() : failed.first().first().toString();
+        return !loaded.isEmpty();
+    }
+
+    int tableRows() const { return window.findChild<QTableView*>("layerTable")->model()->rowCount(); }
+    QString totalsText() const { return window.findChild<QLabel*>("totalsLabel")->text(); }
+
+    MainWindow window;
+    QString lastError;
+};
+
+TEST_F(MainWindowTest, ZooModelFillsTableAndTotals) {
+    ASSERT_TRUE(open("zoo:resnet18")) << lastError.toStdString();
+    const Network* net = window.network().get();
+    ASSERT_NE(net, nullptr);
+    auto reference = build_zoo_model("resnet18");
+    ASSERT_TRUE(reference.ok()) << reference.error().message;
+    EXPECT_EQ(tableRows(), static_cast<int>(reference->ops.size()));
+    EXPECT_TRUE(totalsText().contains(formatCount(reference->trainable_param_count()) + " parameters"))
+        << totalsText().toStdString();
+    EXPECT_TRUE(totalsText().contains(formatCount(reference->total_macs()) + " MACs")) << totalsText().toStdString();
+    EXPECT_EQ(window.windowTitle(), "TrainPlan Studio — " + QString::fromStdString(net->name));
+    EXPECT_FALSE(window.isLoading());
+}
+
+TEST_F(MainWindowTest, OnnxFileShowsTheFrameworksParameterCount) {
+    // expected.json holds what torch counted when it exported the file.
+    QFile file(TP_FIXTURES_DIR "/onnx/expected.json");
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    const QJsonObject expected =
+        QJsonDocument::fromJson(file.readAll()).object()["models"].toObject()["resnet18"].toObject();
+    const qint64 params = expected["params"].toInteger();
+    ASSERT_GT(params, 0);
+
+    ASSERT_TRUE(open(TP_FIXTURES_DIR "/onnx/resnet18.onnx")) << lastError.toStdString();
+    EXPECT_TRUE(totalsText().contains(formatCount(params) + " parameters")) << totalsText().toStdString();
+    EXPECT_EQ(tableRows(), static_cast<int>(window.network()->ops.size()));
+}
+
+TEST_F(MainWindowTest, MissingFileFailsNamingItAndKeepsTheCurrentNetwork) {
+    ASSERT_TRUE(open("zoo:resnet18")) << lastError.toStdString();
+    const auto before = window.network();
+    const int rowsBefore = tableRows();
+    const QString titleBefore = window.windowTitle();
+
+    EXPECT_FALSE(open("/nonexistent.onnx"));
+    EXPECT_TRUE(lastError.contains("/nonexistent.onnx")) << lastError.toStdString();
+    EXPECT_TRUE(window.statusBar()->currentMessage().contains("/nonexistent.onnx"));
+    EXPECT_EQ(window.network(), before);
+    EXPECT_EQ(tableRows(), rowsBefore);
+    EXPECT_EQ(window.windowTitle(), titleBefore);
+    EXPECT_EQ(window.currentSpec(), "zoo:resnet18");
+    EXPECT_FALSE(window.isLoading());
+}
+
+TEST_F(MainWindowTest, NewerRequestSupersedesOneStillRunning) {
+    QSignalSpy failed(&window, &MainWindow::loadFailed);
+    window.openModel("/nonexistent.onnx");  // its result arrives after the next request
+    ASSERT_TRUE(open("zoo:resnet18")) << lastError.toStdString();
+    QCoreApplication::processEvents();
+    EXPECT_TRUE(failed.isEmpty());
+    EXPECT_EQ(window.currentSpec(), "zoo:resnet18");
+}
+
+TEST_F(MainWindowTest, ZooMenuOffersEveryZooModel) {
+    QMenu* zoo = nullptr;
+    for (QMenu* menu : window.menuBar()->findChildren<QMenu*>())
+        if (menu->title().remove('&') == "New from zoo") zoo = menu;
+    ASSERT_NE(zoo, nullptr);
+    QStringList ids;
+    for (QAction* action : zoo->actions()) ids << action->text();
+    QStringList expected;
+    for (const ZooEntry& entry : zoo_entries()) expected << QString::fromStdString(entry.id);
+    EXPECT_EQ(ids, expected);
+    EXPECT_FALSE(expected.isEmpty());
+}
+
+// Writes the README screenshot when TP_SCREENSHOT names a PNG path (run under xvfb-run).
+TEST_F(MainWindowTest, SavesScreenshotWhenAsked) {
+    const QString path = qEnvironmentVariable("TP_SCREENSHOT");
+    if (path.isEmpty()) GTEST_SKIP() << "set TP_SCREENSHOT=path.png to write a screenshot";
+    window.resize(1280, 800);
+    window.show();
+    ASSERT_TRUE(open("zoo:mcunet")) << lastError.toStdString();
+    window.statusBar()->clearMessage();
+    QTest::qWait(300);  // let the layout and the status bar settle
+    EXPECT_TRUE(window.grab().save(path));
+}
+
+}  // namespace
+}  // namespace tp
