@@ -8,7 +8,8 @@ Run with the system interpreter that has torch + torchvision (Debian python3-tor
 Per model it records: trainable parameter count (sum of p.numel() over parameters()),
 output shape, Conv2d and Linear MACs measured with forward hooks (conv: out.numel() *
 in_ch/groups * kh * kw; linear: out.numel() * in_features), attention MatMul MACs (BERT),
-module counts (Conv2d, Linear, BatchNorm2d) and every conv output shape in execution order.
+module counts (Conv2d, Linear, BatchNorm2d), the sorted shapes of all parameters, the size
+of the BatchNorm running statistics and every conv output shape in execution order.
 
 Models:
   mobilenetv2-w0.35  torchvision.models.mobilenet_v2(width_mult=0.35), 144x144
@@ -225,6 +226,10 @@ def measure(model, example, stats=None):
         bn_count=sum(isinstance(m, nn.BatchNorm2d) for m in mods),
         layernorm_count=sum(isinstance(m, nn.LayerNorm) for m in mods),
         embedding_count=sum(isinstance(m, nn.Embedding) for m in mods),
+        # name-free: every trainable tensor's shape, sorted
+        param_shapes=sorted(list(p.shape) for p in model.parameters()),
+        bn_buffer_elements=sum(b.numel() for n, b in model.named_buffers()
+                               if n.endswith('running_mean') or n.endswith('running_var')),
         conv_output_shapes=rec['conv_output_shapes'],
     )
     return result

@@ -2,6 +2,7 @@
 // written by scripts/make_zoo_reference.py from torchvision and plain torch.nn rebuilds).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <fstream>
@@ -83,6 +84,18 @@ TEST_P(ZooModel, HasAnIndependentTorchReference) { EXPECT_TRUE(reference().conta
 TEST_P(ZooModel, TrainableParameterCountEqualsTorchParameters) {
     EXPECT_EQ(summarize(net()).params, ref().at("params").get<int64_t>());
     EXPECT_EQ(net().trainable_param_count(), ref().at("params").get<int64_t>());
+}
+
+TEST_P(ZooModel, ParameterShapesEqualTorchParametersAsAMultiset) {
+    std::vector<tp::Shape> shapes;
+    int64_t buffers = 0;
+    for (const auto& [name, p] : net().params) {
+        if (p.trainable) shapes.push_back(p.shape);
+        else buffers += p.elements();
+    }
+    std::sort(shapes.begin(), shapes.end());
+    EXPECT_EQ(shapes, ref().at("param_shapes").get<std::vector<tp::Shape>>());
+    EXPECT_EQ(buffers, ref().at("bn_buffer_elements").get<int64_t>());
 }
 
 TEST_P(ZooModel, OutputShapeEqualsTorch) {
@@ -172,6 +185,25 @@ TEST(Zoo, McunetHasThePublishedMcunetIn1ParameterCount) {
     EXPECT_EQ(model("mcunet").trainable_param_count(), pub.at("params").get<int64_t>());
     EXPECT_NEAR(static_cast<double>(pub.at("params").get<int64_t>()), 0.64e6, 0.005e6);
     EXPECT_NEAR(static_cast<double>(pub.at("macs").get<int64_t>()), 12.8e6, 0.05e6);
+}
+
+TEST(Zoo, InitialWeightsAreHeUniformAndBatchNormStartsAsIdentity) {
+    auto net = tp::build_zoo_model("mcunet", true);
+    ASSERT_TRUE(net.ok()) << net.error().message;
+    const tp::Op* bn = net->op("blocks.3.depth_conv.bn");
+    ASSERT_NE(bn, nullptr);
+    const float expected[4] = {1.0f, 0.0f, 0.0f, 1.0f};  // scale, bias, mean, var
+    for (size_t i = 0; i < 4; ++i)
+        for (float v : net->param(bn->params[i])->values) ASSERT_EQ(v, expected[i]) << bn->params[i];
+    const tp::Parameter* w = net->param("blocks.3.depth_conv.conv.weight");  // 7x7 depthwise
+    ASSERT_NE(w, nullptr);
+    const float bound = std::sqrt(6.0f / 49.0f);
+    float lo = bound, hi = -bound;
+    for (float v : w->values) lo = std::min(lo, v), hi = std::max(hi, v);
+    EXPECT_GE(lo, -bound);
+    EXPECT_LE(hi, bound);
+    EXPECT_LT(lo, -0.5f * bound);  // spread over the range, not constant
+    EXPECT_GT(hi, 0.5f * bound);
 }
 
 TEST(Zoo, ResnetBlocksAreNamedLikeTorchvision) {
