@@ -1,12 +1,14 @@
 // MainWindow driven through its public slots, as a user would: open, fail, supersede.
 #include <gtest/gtest.h>
 
+#include <QDropEvent>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMimeData>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTableView>
@@ -93,6 +95,28 @@ TEST_F(MainWindowTest, NewerRequestSupersedesOneStillRunning) {
     QCoreApplication::processEvents();
     EXPECT_TRUE(failed.isEmpty());
     EXPECT_EQ(window.currentSpec(), "zoo:resnet18");
+}
+
+TEST_F(MainWindowTest, DroppedModelFileIsOpened) {
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile("/nonexistent.onnx")});
+    QSignalSpy failed(&window, &MainWindow::loadFailed);
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &enter);
+    EXPECT_TRUE(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &drop);
+    ASSERT_TRUE(failed.wait(kLoadTimeoutMs));
+    EXPECT_TRUE(failed.first().first().toString().contains("/nonexistent.onnx"));
+}
+
+TEST_F(MainWindowTest, DragOfOtherFilesIsRefused) {
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile("/tmp/notes.txt")});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    enter.setAccepted(false);
+    QCoreApplication::sendEvent(&window, &enter);
+    EXPECT_FALSE(enter.isAccepted());
 }
 
 TEST_F(MainWindowTest, ZooMenuOffersEveryZooModel) {
