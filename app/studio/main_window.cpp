@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QDragEnterEvent>
+#include <QElapsedTimer>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -15,7 +16,9 @@
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTableView>
+#include <QToolButton>
 #include <QtConcurrent/QtConcurrentRun>
 #include <exception>
 
@@ -130,6 +133,16 @@ void MainWindow::createStatusBar() {
     busyIndicator_->hide();
     statusBar()->addPermanentWidget(busyIndicator_);
 
+    cancelButton_ = new QToolButton(this);
+    cancelButton_->setObjectName(QStringLiteral("cancelLoadButton"));
+    cancelButton_->setIcon(style()->standardIcon(QStyle::SP_DialogCancelButton));
+    cancelButton_->setToolTip(tr("Stop loading (Esc); the current network stays"));
+    cancelButton_->setShortcut(QKeySequence(Qt::Key_Escape));
+    cancelButton_->setAutoRaise(true);
+    cancelButton_->hide();
+    connect(cancelButton_, &QToolButton::clicked, this, &MainWindow::cancelLoad);
+    statusBar()->addPermanentWidget(cancelButton_);
+
     totalsLabel_ = new QLabel(this);
     totalsLabel_->setObjectName(QStringLiteral("totalsLabel"));
     totalsLabel_->setToolTip(tr("Totals from the engine: ops, trainable parameter elements, forward MACs per sample"));
@@ -141,17 +154,26 @@ void MainWindow::openModel(const QString& spec) {
     setBusy(true);
     statusBar()->showMessage(tr("Loading %1…").arg(spec));
 
+    QElapsedTimer clock;
+    clock.start();
     auto* watcher = new QFutureWatcher<LoadOutcome>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, serial, spec] {
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, serial, spec, clock] {
         const LoadOutcome outcome = watcher->result();
         watcher->deleteLater();
-        finishLoad(serial, spec, outcome.network, outcome.error);
+        finishLoad(serial, spec, outcome.network, outcome.error, clock.elapsed());
     });
     watcher->setFuture(QtConcurrent::run(loadInBackground, spec.toStdString()));
 }
 
+void MainWindow::cancelLoad() {
+    if (!loading_) return;
+    ++latestLoad_;  // the running request is no longer the newest: its result is dropped
+    setBusy(false);
+    statusBar()->showMessage(tr("Loading cancelled"), 5000);
+}
+
 void MainWindow::finishLoad(quint64 serial, const QString& spec, std::shared_ptr<const Network> network,
-                            const QString& error) {
+                            const QString& error, qint64 elapsedMs) {
     if (serial != latestLoad_) return;  // superseded by a newer request
     setBusy(false);
     if (!network) {
@@ -168,7 +190,7 @@ void MainWindow::finishLoad(quint64 serial, const QString& spec, std::shared_ptr
         return;
     }
     setNetwork(std::move(network), spec);
-    statusBar()->showMessage(tr("Opened %1").arg(spec), 5000);
+    statusBar()->showMessage(tr("Opened %1 in %2 s").arg(spec).arg(elapsedMs / 1000.0, 0, 'f', 1), 5000);
     emit modelLoaded();
 }
 
@@ -193,6 +215,7 @@ void MainWindow::setBusy(bool busy) {
     if (busy == loading_) return;  // the override cursor is a stack: push and pop once
     loading_ = busy;
     busyIndicator_->setVisible(busy);
+    cancelButton_->setVisible(busy);
     if (busy)
         QApplication::setOverrideCursor(Qt::BusyCursor);
     else

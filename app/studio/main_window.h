@@ -14,6 +14,7 @@ class QMimeData;
 class QProgressBar;
 class QSortFilterProxyModel;
 class QTableView;
+class QToolButton;
 
 namespace tp {
 
@@ -36,6 +37,11 @@ public:
     void setInteractive(bool interactive) { interactive_ = interactive; }
     bool isInteractive() const { return interactive_; }
 
+    // Stops waiting for the running load: its result is dropped, no signal is emitted and
+    // the current network stays. (The engine's loader cannot be interrupted; the worker
+    // finishes in the background.)
+    void cancelLoad();
+
     bool isLoading() const { return loading_; }
     const std::shared_ptr<const Network>& network() const { return network_; }
     QString currentSpec() const { return currentSpec_; }
@@ -56,7 +62,7 @@ private:
     void showAbout();
 
     void finishLoad(quint64 serial, const QString& spec, std::shared_ptr<const Network> network,
-                    const QString& error);
+                    const QString& error, qint64 elapsedMs);
     void setNetwork(std::shared_ptr<const Network> network, const QString& spec);
     void fitColumnsToContents();
     void setBusy(bool busy);
@@ -75,6 +81,7 @@ private:
     QTableView* layerTable_ = nullptr;
     QLabel* totalsLabel_ = nullptr;
     QProgressBar* busyIndicator_ = nullptr;
+    QToolButton* cancelButton_ = nullptr;
     QMenu* zooMenu_ = nullptr;
 };
 

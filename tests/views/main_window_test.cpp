@@ -97,6 +97,22 @@ TEST_F(MainWindowTest, NewerRequestSupersedesOneStillRunning) {
     EXPECT_EQ(window.currentSpec(), "zoo:resnet18");
 }
 
+TEST_F(MainWindowTest, CancelledLoadLeavesTheWindowAsItWas) {
+    ASSERT_TRUE(open("zoo:mcunet")) << lastError.toStdString();
+    const auto before = window.network();
+    QSignalSpy loaded(&window, &MainWindow::modelLoaded);
+    QSignalSpy failed(&window, &MainWindow::loadFailed);
+    window.openModel("zoo:resnet18");
+    EXPECT_TRUE(window.isLoading());
+    window.cancelLoad();
+    EXPECT_FALSE(window.isLoading());
+    QTest::qWait(500);  // the worker finishes meanwhile; its result must be dropped
+    EXPECT_TRUE(loaded.isEmpty());
+    EXPECT_TRUE(failed.isEmpty());
+    EXPECT_EQ(window.network(), before);
+    EXPECT_EQ(window.currentSpec(), "zoo:mcunet");
+}
+
 TEST_F(MainWindowTest, DroppedModelFileIsOpened) {
     QMimeData mime;
     mime.setUrls({QUrl::fromLocalFile("/nonexistent.onnx")});
