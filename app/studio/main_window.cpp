@@ -177,12 +177,14 @@ void MainWindow::finishLoad(quint64 serial, const QString& spec, std::shared_ptr
     if (serial != latestLoad_) return;  // superseded by a newer request
     setBusy(false);
     if (!network) {
-        const QString message = tr("Could not open %1: %2").arg(spec, error);
+        // Engine errors usually name the file already; say it once.
+        const QString message = error.contains(spec) ? tr("Could not open model: %1").arg(error)
+                                                     : tr("Could not open %1: %2").arg(spec, error);
         statusBar()->showMessage(message);
         if (interactive_) {
             auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not open model"),
-                                        tr("Could not open %1.").arg(spec), QMessageBox::Ok, this);
-            box->setInformativeText(error + QLatin1Char('\n') + tr("The current network is unchanged."));
+                                        tr("Could not open %1.").arg(QFileInfo(spec).fileName()), QMessageBox::Ok, this);
+            box->setInformativeText(error + QStringLiteral("\n\n") + tr("The current network is unchanged."));
             box->setAttribute(Qt::WA_DeleteOnClose);
             box->open();
         }
@@ -190,7 +192,8 @@ void MainWindow::finishLoad(quint64 serial, const QString& spec, std::shared_ptr
         return;
     }
     setNetwork(std::move(network), spec);
-    statusBar()->showMessage(tr("Opened %1 in %2 s").arg(spec).arg(elapsedMs / 1000.0, 0, 'f', 1), 5000);
+    const QString elapsed = elapsedMs < 1000 ? tr("%1 ms").arg(elapsedMs) : tr("%1 s").arg(elapsedMs / 1000.0, 0, 'f', 1);
+    statusBar()->showMessage(tr("Opened %1 in %2").arg(spec, elapsed), 5000);
     emit modelLoaded();
 }
 
