@@ -1,0 +1,98 @@
+// The `trainplan` CLI contract: JSON keys other tools rely on, exit codes, one-line errors.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include "engine/memory_report.h"
+#include "engine/model_loader.h"
+
+namespace tp {
+namespace {
+
+struct Run {
+    int exit_code = -1;
+    std::string out;
+};
+
+Run trainplan(const std::string& args) {
+    Run r;
+    std::string cmd = std::string(TP_CLI_PATH) + " " + args + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return r;
+    std::array<char, 4096> buf{};
+    size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    int status = ::pclose(p);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+TEST(Cli, InspectJsonGivesTheParameterCount) {
+    Run r = trainplan("inspect zoo:resnet18 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j.at("params").get<int64_t>(), 11689512);  // torchvision's resnet18
+    EXPECT_TRUE(j.at("params").is_number_integer());
+    EXPECT_EQ(j.at("layers").size(), load_model("zoo:resnet18")->ops.size());
+}
+
+TEST(Cli, MemoryJsonHasTheStableKeysAsIntegers) {
+    Run r = trainplan("memory zoo:mcunet --plan sparse --batch 1 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    auto j = nlohmann::json::parse(r.out);
+    for (const char* key : {"peak_bytes", "saved_activation_bytes", "trained_param_bytes", "optimizer_state_bytes",
+                            "gradient_bytes", "transient_bytes", "flash_bytes"}) {
+        ASSERT_TRUE(j.contains(key)) << key;
+        EXPECT_TRUE(j.at(key).is_number_integer()) << key;
+    }
+    EXPECT_EQ(j["peak_bytes"].get<int64_t>(),
+              j["trained_param_bytes"].get<int64_t>() + j["optimizer_state_bytes"].get<int64_t>() +
+                  j["saved_activation_bytes"].get<int64_t>() + j["gradient_bytes"].get<int64_t>() +
+                  j["transient_bytes"].get<int64_t>());
+    // The CLI reports what the engine computes for the same plan.
+    auto net = load_model("zoo:mcunet");
+    auto g = derive_training_graph(*net, *make_preset(*net, "sparse"));
+    EXPECT_EQ(j["peak_bytes"].get<int64_t>(), store_all_memory(*g).peak_bytes);
+}
+
+TEST(Cli, PlanFileOverridesPresetPerLayer) {
+    std::string path = ::testing::TempDir() + "plan-" + std::to_string(::getpid()) + ".json";
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(R"({"preset": "last-layer", "optimizer": "adam", "layers": {"layer4.1.conv2": {"mode": "sparse", "fraction": 0.25}}})", f);
+    std::fclose(f);
+    Run r = trainplan("memory zoo:resnet18 --plan " + path + " --json");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    auto j = nlohmann::json::parse(r.out);
+    // fc (512x1000 + 1000) plus a quarter of layer4.1.conv2's 512 output channels (128 x 512 x 3 x 3).
+    int64_t trained = 513000 + 128LL * 512 * 9;
+    EXPECT_EQ(j["trained_params"].get<int64_t>(), trained);
+    EXPECT_EQ(j["optimizer_state_bytes"].get<int64_t>(), 2 * 4 * trained);
+    std::remove(path.c_str());
+}
+
+TEST(Cli, ErrorsAreOneLineAndNonZero) {
+    for (const char* args : {"memory /no/such/model.onnx", "memory zoo:nonet", "memory zoo:mcunet --plan everything",
+                             "inspect", "memory zoo:mcunet --batch many", "frobnicate"}) {
+        Run r = trainplan(args);
+        EXPECT_NE(r.exit_code, 0) << args;
+        EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << args << ": " << r.out;
+        EXPECT_NE(r.out.find("error"), std::string::npos) << args;
+    }
+    EXPECT_NE(trainplan("memory zoo:nonet").out.find("mcunet"), std::string::npos);  // names the valid ids
+}
+
+TEST(Cli, ZooListsEveryBuiltInModel) {
+    Run r = trainplan("zoo");
+    ASSERT_EQ(r.exit_code, 0);
+    for (const char* id : {"mcunet", "mobilenetv2-w0.35", "proxylessnas-w0.3", "resnet18", "bert-tiny"})
+        EXPECT_NE(r.out.find(id), std::string::npos) << id;
+}
+
+}  // namespace
+}  // namespace tp
