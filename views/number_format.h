@@ -11,4 +11,7 @@ namespace tp {
 // in the C locale, whose default omits separators: counts here run into the billions.
 QString formatCount(qint64 n);
 
+// A byte size in binary units, as embedded datasheets give RAM ("183.0 KiB", "2.41 MiB").
+QString formatBytes(qint64 bytes);
+
 }  // namespace tp

@@ -1,6 +1,7 @@
 #include "app/studio/main_window.h"
 
 #include <QApplication>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QElapsedTimer>
 #include <QDropEvent>
@@ -25,6 +26,7 @@
 #include "engine/model_loader.h"
 #include "engine/zoo/zoo.h"
 #include "views/layer_table_model.h"
+#include "views/network_inspector.h"
 #include "views/number_format.h"
 
 namespace tp {
@@ -61,6 +63,7 @@ bool looksLikeModelFile(const QString& path) {
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     createCentralTable();
     createMenus();
+    createInspectorDock();
     createStatusBar();
     setAcceptDrops(true);
     updateTitle();
@@ -92,6 +95,8 @@ void MainWindow::createMenus() {
     quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
     quit->setMenuRole(QAction::QuitRole);
 
+    viewMenu_ = menuBar()->addMenu(tr("&View"));
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     QAction* about = help->addAction(tr("&About TrainPlan Studio"), this, &MainWindow::showAbout);
     about->setMenuRole(QAction::AboutRole);
@@ -122,6 +127,22 @@ void MainWindow::createCentralTable() {
     header->setSortIndicator(-1, Qt::AscendingOrder);
     layerTable_->setSortingEnabled(true);
     setCentralWidget(layerTable_);
+}
+
+void MainWindow::createInspectorDock() {
+    inspector_ = new NetworkInspector(this);
+    auto* dock = new QDockWidget(tr("Inspector"), this);
+    dock->setObjectName(QStringLiteral("inspectorDock"));
+    dock->setWidget(inspector_);
+    dock->setAllowedAreas(Qt::LeftDockWidgetArea | Qt::RightDockWidgetArea);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
+    resizeDocks({dock}, {340}, Qt::Horizontal);
+    viewMenu_->addAction(dock->toggleViewAction());
+
+    connect(layerTable_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                inspector_->setCurrentOp(current.isValid() ? layerProxy_->mapToSource(current).row() : -1);
+            });
 }
 
 void MainWindow::createStatusBar() {
@@ -201,6 +222,7 @@ void MainWindow::setNetwork(std::shared_ptr<const Network> network, const QStrin
     network_ = std::move(network);
     currentSpec_ = spec;
     layerModel_->setNetwork(network_);
+    inspector_->setNetwork(network_, spec);
     fitColumnsToContents();
     updateTitle();
     updateTotals();

@@ -19,6 +19,7 @@ class QToolButton;
 namespace tp {
 
 class LayerTableModel;
+class NetworkInspector;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -58,6 +59,7 @@ private:
     void createMenus();
     void createCentralTable();
     void createStatusBar();
+    void createInspectorDock();
     void showOpenDialog();
     void showAbout();
 
@@ -79,6 +81,8 @@ private:
     LayerTableModel* layerModel_ = nullptr;
     QSortFilterProxyModel* layerProxy_ = nullptr;
     QTableView* layerTable_ = nullptr;
+    NetworkInspector* inspector_ = nullptr;
+    QMenu* viewMenu_ = nullptr;
     QLabel* totalsLabel_ = nullptr;
     QProgressBar* busyIndicator_ = nullptr;
     QToolButton* cancelButton_ = nullptr;

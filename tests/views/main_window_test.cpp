@@ -16,6 +16,7 @@
 
 #include "app/studio/main_window.h"
 #include "engine/zoo/zoo.h"
+#include "views/layer_table_model.h"
 #include "views/number_format.h"
 
 namespace tp {
@@ -135,6 +136,17 @@ TEST_F(MainWindowTest, DragOfOtherFilesIsRefused) {
     EXPECT_FALSE(enter.isAccepted());
 }
 
+TEST_F(MainWindowTest, SelectingARowShowsThatLayerInTheInspector) {
+    ASSERT_TRUE(open("zoo:resnet18")) << lastError.toStdString();
+    auto* table = window.findChild<QTableView*>("layerTable");
+    table->sortByColumn(LayerTableModel::MacsColumn, Qt::DescendingOrder);
+    table->selectRow(0);
+    // Whatever the sort, the inspector names the op behind the selected row.
+    const QString name = table->model()->index(0, LayerTableModel::LayerColumn).data().toString();
+    EXPECT_TRUE(window.findChild<QLabel*>("layerDetails")->text().contains(name));
+    table->sortByColumn(-1, Qt::AscendingOrder);
+}
+
 TEST_F(MainWindowTest, ZooMenuOffersEveryZooModel) {
     QMenu* zoo = nullptr;
     for (QMenu* menu : window.menuBar()->findChildren<QMenu*>())
@@ -155,6 +167,7 @@ TEST_F(MainWindowTest, SavesScreenshotWhenAsked) {
     window.resize(1280, 800);
     window.show();
     ASSERT_TRUE(open("zoo:mcunet")) << lastError.toStdString();
+    window.findChild<QTableView*>("layerTable")->selectRow(3);  // a depthwise conv: shows attributes
     window.statusBar()->clearMessage();
     QTest::qWait(300);  // let the layout and the status bar settle
     EXPECT_TRUE(window.grab().save(path));
