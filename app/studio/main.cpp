@@ -23,7 +23,6 @@ int main(int argc, char** argv) {
     const QStringList args = parser.positionalArguments();
 
     tp::MainWindow window;
-    window.resize(1280, 800);
     window.show();
     window.openModel(args.value(0, QStringLiteral("zoo:mcunet")));
     return app.exec();

@@ -1,6 +1,7 @@
 #include "app/studio/main_window.h"
 
 #include <QApplication>
+#include <QCloseEvent>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QElapsedTimer>
@@ -34,6 +35,8 @@ namespace {
 
 const QString kAppTitle = QStringLiteral("TrainPlan Studio");
 const QString kLastDirKey = QStringLiteral("studio/lastOpenDir");
+const QString kGeometryKey = QStringLiteral("studio/geometry");
+const QString kWindowStateKey = QStringLiteral("studio/windowState");
 
 // What a worker thread hands back: plain copyable values, safe to cross threads.
 struct LoadOutcome {
@@ -68,9 +71,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setAcceptDrops(true);
     updateTitle();
     updateTotals();
+
+    const QSettings settings;
+    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) resize(1280, 800);
+    restoreState(settings.value(kWindowStateKey).toByteArray());
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    // A load still running finishes in the pool and is dropped; only the cursor is ours to undo.
+    if (loading_) QApplication::restoreOverrideCursor();
+}
 
 void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -294,6 +304,13 @@ QString MainWindow::droppedModelPath(const QMimeData* mime) {
     for (const QUrl& url : mime->urls())
         if (url.isLocalFile() && looksLikeModelFile(url.toLocalFile())) return url.toLocalFile();
     return {};
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kWindowStateKey, saveState());
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

@@ -52,6 +52,7 @@ signals:
     void loadFailed(const QString& message);  // names the spec and the cause
 
 protected:
+    void closeEvent(QCloseEvent* event) override;  // remembers geometry and dock layout
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
