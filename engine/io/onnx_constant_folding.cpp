@@ -123,6 +123,8 @@ Result<Folded> fold_concat(const onnx::NodeProto& n, const std::vector<const Con
     out[static_cast<size_t>(axis)] = 0;
     for (const ConstTensor* c : in) {
         if (c->dims.size() != d0.size() || c->is_float() != in[0]->is_float()) return bad(n, "operands differ");
+        for (size_t d = 0; d < d0.size(); ++d)
+            if (static_cast<int64_t>(d) != axis && c->dims[d] != d0[d]) return bad(n, "operands differ off the axis");
         out[static_cast<size_t>(axis)] += c->dims[static_cast<size_t>(axis)];
     }
     const int64_t n_outer = numel(Dims(d0.begin(), d0.begin() + axis));
@@ -305,6 +307,7 @@ Result<Folded> try_fold(const onnx::NodeProto& n, const WorkGraph& g) {
                                        return norm_axis(a, dims.size()) == static_cast<int64_t>(d);
                                    }) != axes->end()
                                  : dims[d] == 1;
+                if (drop && dims[d] != 1) return bad(n, "squeezes a dimension that is not 1");
                 if (!drop) out.push_back(dims[d]);
             }
             return Folded{{with_dims(x, out)}};

@@ -444,14 +444,29 @@ std::string supported_onnx_ops() {
     return out;
 }
 
+// The fewest inputs each supported op needs (later passes index inputs up to this).
+int min_inputs(const std::string& op) {
+    static const std::map<std::string, int> n = {
+        {"Constant", 0}, {"Add", 2}, {"Sub", 2}, {"Mul", 2}, {"Div", 2}, {"Pow", 2}, {"Equal", 2}, {"Conv", 2},
+        {"Gemm", 2}, {"MatMul", 2}, {"BatchNormalization", 5}, {"LayerNormalization", 2}, {"Gather", 2},
+        {"Reshape", 2}, {"Slice", 3}, {"Pad", 2}, {"Range", 3}};
+    auto it = n.find(op);
+    return it == n.end() ? 1 : it->second;
+}
+
 Status check_supported(const WorkGraph& g) {
     for (size_t k = 0; k < g.nodes.size(); ++k) {
         const auto& n = g.nodes[k];
+        std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(k) : n.name();
         bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
-        if (default_domain && (listed(std::begin(kSupported), std::end(kSupported), n.op_type()) ||
-                               listed(std::begin(kFoldOnly), std::end(kFoldOnly), n.op_type())))
-            continue;
-        return unsupported(g, n, n.name().empty() ? n.op_type() + "_" + std::to_string(k) : n.name());
+        if (!default_domain || (!listed(std::begin(kSupported), std::end(kSupported), n.op_type()) &&
+                                !listed(std::begin(kFoldOnly), std::end(kFoldOnly), n.op_type())))
+            return unsupported(g, n, name);
+        if (n.output_size() == 0 || n.output(0).empty())
+            return Error{g.source + ": " + describe(n) + " has no output"};
+        if (n.input_size() < min_inputs(n.op_type()))
+            return Error{g.source + ": " + describe(n) + " has " + std::to_string(n.input_size()) +
+                         " inputs, fewer than the " + std::to_string(min_inputs(n.op_type())) + " it needs"};
     }
     return ok_status();
 }

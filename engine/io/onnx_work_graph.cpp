@@ -91,10 +91,12 @@ int64_t ConstTensor::numel() const {
 }
 
 double ConstTensor::at(int64_t k) const {
+    if (!loaded || k < 0 || k >= numel()) return 0.0;
     return is_float() ? static_cast<double>((*f)[static_cast<size_t>(k)]) : static_cast<double>(i[static_cast<size_t>(k)]);
 }
 
 std::vector<int64_t> ConstTensor::ints() const {
+    if (!loaded) return {};
     if (!is_float()) return i;
     std::vector<int64_t> out;
     for (float v : *f) out.push_back(static_cast<int64_t>(v));

@@ -27,8 +27,8 @@ struct ConstTensor {
 
     bool is_float() const;
     int64_t numel() const;
-    double at(int64_t k) const;  // element k as double (requires loaded)
-    std::vector<int64_t> ints() const;  // all elements as int64 (requires loaded)
+    double at(int64_t k) const;         // element k as double; 0 when absent
+    std::vector<int64_t> ints() const;  // all elements as int64; empty when not loaded
 };
 
 bool is_float_type(int32_t onnx_dtype);

@@ -497,3 +497,26 @@ TEST_F(OnnxExternalData, WeightFileBesideTheModelIsReadAtItsOffset) {
 
 }  // namespace
 }  // namespace tp
+
+namespace tp {
+namespace {
+
+TEST(OnnxImport, CorruptedBytesNeverCrashTheImporter) {
+    const std::string good = conv_bn_relu_gemm().bytes();
+    uint32_t state = 12345;
+    auto next = [&] { return state = state * 1664525u + 1013904223u; };
+    int errors = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+        std::string bytes = good;
+        for (int k = 0; k < 1 + trial % 4; ++k) bytes[next() % bytes.size()] = static_cast<char>(next() >> 24);
+        auto r = import_onnx_bytes(bytes, "fuzz.onnx");  // ok or a clear error, never a crash
+        if (!r.ok()) {
+            ++errors;
+            EXPECT_CONTAINS(r.error().message, "fuzz.onnx");
+        }
+    }
+    EXPECT_GT(errors, 0);
+}
+
+}  // namespace
+}  // namespace tp
