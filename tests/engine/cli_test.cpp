@@ -14,13 +14,13 @@
 namespace tp {
 namespace {
 
-struct Run {
+struct CliRun {
     int exit_code = -1;
     std::string out;
 };
 
-Run trainplan(const std::string& args) {
-    Run r;
+CliRun trainplan(const std::string& args) {
+    CliRun r;
     std::string cmd = std::string(TP_CLI_PATH) + " " + args + " 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
     if (!p) return r;
@@ -33,7 +33,7 @@ Run trainplan(const std::string& args) {
 }
 
 TEST(Cli, InspectJsonGivesTheParameterCount) {
-    Run r = trainplan("inspect zoo:resnet18 --json");
+    CliRun r = trainplan("inspect zoo:resnet18 --json");
     ASSERT_EQ(r.exit_code, 0) << r.out;
     auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j.at("params").get<int64_t>(), 11689512);  // torchvision's resnet18
@@ -42,7 +42,7 @@ TEST(Cli, InspectJsonGivesTheParameterCount) {
 }
 
 TEST(Cli, MemoryJsonHasTheStableKeysAsIntegers) {
-    Run r = trainplan("memory zoo:mcunet --plan sparse --batch 1 --json");
+    CliRun r = trainplan("memory zoo:mcunet --plan sparse --batch 1 --json");
     ASSERT_EQ(r.exit_code, 0) << r.out;
     auto j = nlohmann::json::parse(r.out);
     for (const char* key : {"peak_bytes", "saved_activation_bytes", "trained_param_bytes", "optimizer_state_bytes",
@@ -66,7 +66,7 @@ TEST(Cli, PlanFileOverridesPresetPerLayer) {
     ASSERT_NE(f, nullptr);
     std::fputs(R"({"preset": "last-layer", "optimizer": "adam", "layers": {"layer4.1.conv2": {"mode": "sparse", "fraction": 0.25}}})", f);
     std::fclose(f);
-    Run r = trainplan("memory zoo:resnet18 --plan " + path + " --json");
+    CliRun r = trainplan("memory zoo:resnet18 --plan " + path + " --json");
     ASSERT_EQ(r.exit_code, 0) << r.out;
     auto j = nlohmann::json::parse(r.out);
     // fc (512x1000 + 1000) plus a quarter of layer4.1.conv2's 512 output channels (128 x 512 x 3 x 3).
@@ -79,7 +79,7 @@ TEST(Cli, PlanFileOverridesPresetPerLayer) {
 TEST(Cli, ErrorsAreOneLineAndNonZero) {
     for (const char* args : {"memory /no/such/model.onnx", "memory zoo:nonet", "memory zoo:mcunet --plan everything",
                              "inspect", "memory zoo:mcunet --batch many", "frobnicate"}) {
-        Run r = trainplan(args);
+        CliRun r = trainplan(args);
         EXPECT_NE(r.exit_code, 0) << args;
         EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << args << ": " << r.out;
         EXPECT_NE(r.out.find("error"), std::string::npos) << args;
@@ -88,7 +88,7 @@ TEST(Cli, ErrorsAreOneLineAndNonZero) {
 }
 
 TEST(Cli, ZooListsEveryBuiltInModel) {
-    Run r = trainplan("zoo");
+    CliRun r = trainplan("zoo");
     ASSERT_EQ(r.exit_code, 0);
     for (const char* id : {"mcunet", "mobilenetv2-w0.35", "proxylessnas-w0.3", "resnet18", "bert-tiny"})
         EXPECT_NE(r.out.find(id), std::string::npos) << id;
