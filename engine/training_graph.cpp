@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/lite_residual.h"
+#include "engine/transfer_head.h"
 
 namespace tp {
 
@@ -180,7 +181,9 @@ std::vector<std::pair<std::string, int64_t>> TrainingGraph::saved_bytes_by_op() 
         int first = -1;
         std::string owner;
         for (const auto& reader : nodes) {
-            if (reader.kind != NodeKind::backward && reader.kind != NodeKind::weight_grad) continue;
+            if (reader.kind != NodeKind::backward && reader.kind != NodeKind::weight_grad &&
+                reader.kind != NodeKind::update)
+                continue;
             if (std::find(reader.inputs.begin(), reader.inputs.end(), n.id) == reader.inputs.end()) continue;
             int idx = network.op_index(reader.op);
             if (first < 0 || idx < first) first = idx, owner = reader.op;
@@ -195,7 +198,9 @@ std::vector<std::pair<std::string, int64_t>> TrainingGraph::saved_bytes_by_op() 
 
 Result<TrainingGraph> derive_training_graph(const Network& input, const TrainingPlan& input_plan) {
     if (auto s = validate_plan(input, input_plan); !s) return s.error();
-    auto planned = insert_adapters(input, input_plan);
+    Result<Network> headed = input_plan.classes > 0 ? replace_head(input, input_plan.classes) : Result<Network>(input);
+    if (!headed) return headed.error();
+    auto planned = insert_adapters(*headed, input_plan);
     if (!planned) return planned.error();
     TrainingPlan plan = input_plan;
     for (const auto& block : plan.adapters)
@@ -314,34 +319,7 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
             if (b.grad.count(out)) dy.push_back(b.grad.at(out));
         if (dy.empty()) continue;
         auto fwd_of = [&](const std::string& t) { return b.fwd.at(t); };
-
-        if (int64_t trained = trained_by_op[op.name]; trained > 0) {
-            LayerPlan lp = plan.layer(op.name);
-            bool weight_trained = false;
-            for (size_t i = 0; i < op.params.size(); ++i)
-                if (is_weight_role(op, i) && trained_elements(op, i, *net.param(op.params[i]), lp) > 0) weight_trained = true;
-            TrainingNode w;
-            w.name = op.name + ":grad_w";
-            w.kind = NodeKind::weight_grad;
-            w.op = op.name;
-            w.bytes = trained * b.eb.param_grad;
-            w.inputs = dy;
-            if (weight_trained && !op.inputs.empty()) w.inputs.push_back(fwd_of(op.inputs[0]));
-            double share = lp.mode == UpdateMode::sparse ? lp.channel_fraction : 1.0;
-            w.macs = weight_trained ? static_cast<int64_t>(static_cast<double>(op.macs * plan.batch) * share)
-                                    : b.elements(op.outputs[0]);
-            w.role = TensorRole::weight_gradient;
-            int wid = b.add(w);
-            TrainingNode u;
-            u.name = op.name + ":update";
-            u.kind = NodeKind::update;
-            u.op = op.name;
-            u.macs = trained * (plan.optimizer == Optimizer::adam ? 4 : plan.optimizer == Optimizer::sgd_momentum ? 2 : 1);
-            u.inputs = {wid};
-            u.role = TensorRole::none;
-            if (plan.in_place_update) b.add(u);
-            else b.deferred_updates.push_back(u);
-        }
+        std::vector<int> grad_in_nodes;
 
         for (size_t i = 0; i < op.inputs.size(); ++i) {
             if (!input_gets_grad(op, i)) continue;
@@ -375,7 +353,53 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
                                                                      : op.attrs.get_int("num_groups", 1);
                 n.workspace_bytes = 2 * 4 * rows * plan.batch;  // mean and 1/std per row or group
             }
-            b.contribute(x, b.add(n), op.name);
+            int id = b.add(n);
+            grad_in_nodes.push_back(id);
+            b.contribute(x, id, op.name);
+        }
+        // The update comes after this op's input gradients, which read the old weights.
+        if (int64_t trained = trained_by_op[op.name]; trained > 0) {
+            LayerPlan lp = plan.layer(op.name);
+            bool weight_trained = false;
+            for (size_t i = 0; i < op.params.size(); ++i)
+                if (is_weight_role(op, i) && trained_elements(op, i, *net.param(op.params[i]), lp) > 0) weight_trained = true;
+            std::vector<int> reads = dy;
+            if (weight_trained && !op.inputs.empty()) reads.push_back(fwd_of(op.inputs[0]));
+            double share = lp.mode == UpdateMode::sparse ? lp.channel_fraction : 1.0;
+            int64_t grad_macs = weight_trained ? static_cast<int64_t>(static_cast<double>(op.macs * plan.batch) * share)
+                                               : b.elements(op.outputs[0]);
+            int64_t update_macs = trained * (plan.optimizer == Optimizer::adam ? 4 : plan.optimizer == Optimizer::sgd_momentum ? 2 : 1);
+            TrainingNode u;
+            u.name = op.name + ":update";
+            u.kind = NodeKind::update;
+            u.op = op.name;
+            u.role = TensorRole::none;
+            if (plan.in_place_update) {
+                // Gradient and update fused per output channel (256KB paper's in-place
+                // update): only one channel's gradient row exists at a time.
+                int64_t row = 0;
+                for (size_t i = 0; i < op.params.size(); ++i) {
+                    const Parameter& p = *net.param(op.params[i]);
+                    if (trained_elements(op, i, p, lp) > 0) row += p.elements() / output_channels(op, p);
+                }
+                u.inputs = reads;
+                u.after = grad_in_nodes;
+                u.macs = grad_macs + update_macs;
+                u.workspace_bytes = row * b.eb.param_grad;
+                b.add(u);
+            } else {
+                TrainingNode w;
+                w.name = op.name + ":grad_w";
+                w.kind = NodeKind::weight_grad;
+                w.op = op.name;
+                w.bytes = trained * b.eb.param_grad;
+                w.inputs = reads;
+                w.macs = grad_macs;
+                w.role = TensorRole::weight_gradient;
+                u.inputs = {b.add(w)};
+                u.macs = update_macs;
+                b.deferred_updates.push_back(u);  // every update waits for the optimizer step at the end
+            }
         }
     }
     // Without in-place update every gradient buffer waits for the optimizer step at the end.
@@ -383,7 +407,7 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
 
     // Roles: forward outputs read by the backward are the saved activations.
     for (const auto& n : g.nodes) {
-        if (n.kind != NodeKind::backward && n.kind != NodeKind::weight_grad) continue;
+        if (n.kind != NodeKind::backward && n.kind != NodeKind::weight_grad && n.kind != NodeKind::update) continue;
         for (int in : n.inputs) {
             TrainingNode& src = g.nodes[static_cast<size_t>(in)];
             if (src.kind == NodeKind::forward || src.kind == NodeKind::input || src.kind == NodeKind::saved_aux)

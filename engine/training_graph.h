@@ -29,8 +29,10 @@ enum class NodeKind {
     loss,         // softmax cross-entropy on the logits; outputs the logits' gradient
     backward,     // the gradient of one activation input of an op
     grad_accumulate,  // sums two gradient contributions to a tensor read by several ops
-    weight_grad,  // the gradients of a layer's trained parameters
-    update,       // applies a layer's weight gradient to its parameters (no output)
+    weight_grad,  // a layer's whole parameter gradient, kept until the optimizer step
+                  // (only without in-place update)
+    update,       // applies a layer's update (no output). In-place: computes the gradient
+                  // one output channel at a time and applies it at once (256KB paper)
 };
 const char* node_kind_name(NodeKind k);
 
@@ -46,6 +48,8 @@ struct TrainingNode {
     int64_t workspace_bytes = 0;  // scratch needed only while the node runs
     int64_t macs = 0;             // at the plan's batch
     std::vector<int> inputs;      // ids of the nodes whose outputs it reads
+    std::vector<int> after;       // must run after these without reading them (an update
+                                  // follows the input gradients that read the old weights)
     TensorRole role = TensorRole::activation;
 };
 

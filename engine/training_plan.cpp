@@ -162,6 +162,7 @@ Result<TrainingPlan> make_preset(const Network& net, const std::string& preset) 
 
 Status validate_plan(const Network& net, const TrainingPlan& plan) {
     if (plan.batch < 1) return Error{"batch size must be at least 1, is " + std::to_string(plan.batch)};
+    if (plan.classes < 0) return Error{"classes must be positive (or 0 to keep the network's head), is " + std::to_string(plan.classes)};
     for (const auto& [name, lp] : plan.layers) {
         const Op* op = net.op(name);
         if (!op) return Error{"plan names layer '" + name + "', which the network does not have"};
@@ -189,6 +190,7 @@ nlohmann::json plan_to_json(const TrainingPlan& plan) {
     j["optimizer"] = optimizer_name(plan.optimizer);
     j["precision"] = precision_name(plan.precision);
     j["in_place_update"] = plan.in_place_update;
+    if (plan.classes > 0) j["classes"] = plan.classes;
     nlohmann::json layers = nlohmann::json::object();
     for (const auto& [name, lp] : plan.layers) {
         if (lp.mode == UpdateMode::sparse)
@@ -235,6 +237,7 @@ Result<TrainingPlan> plan_from_json(const Network& net, const nlohmann::json& j,
             else return Error{source + ": unknown precision '" + p + "' — precisions: fp32, int8"};
         }
         if (j.contains("in_place_update")) plan.in_place_update = j.at("in_place_update").get<bool>();
+        if (j.contains("classes")) plan.classes = j.at("classes").get<int64_t>();
         if (j.contains("layers")) {
             for (const auto& [name, v] : j.at("layers").items()) {
                 LayerPlan lp;

@@ -43,6 +43,7 @@ struct TrainingPlan {
     Optimizer optimizer = Optimizer::sgd;
     Precision precision = Precision::fp32;
     bool in_place_update = true;  // apply each layer's update as soon as its gradient exists
+    int64_t classes = 0;          // > 0: a new classifier head with this many outputs
 
     LayerPlan layer(const std::string& op_name) const;
     bool operator==(const TrainingPlan&) const = default;
@@ -64,7 +65,7 @@ std::vector<BlockBoundary> adapter_blocks(const Network& net);
 const std::vector<std::string>& preset_names();
 Result<TrainingPlan> make_preset(const Network& net, const std::string& preset);
 
-// Plan files (PLAN.json): {"preset": opt., "batch", "optimizer", "precision", "in_place_update",
+// Plan files (PLAN.json): {"preset": opt., "batch", "optimizer", "precision", "in_place_update", "classes",
 // "layers": {"<op name>": "full" | "bias-only" | "frozen" | {"mode": "sparse", "fraction": 0.25}},
 // "adapters": ["<block>", ...]}. Layer modes apply on top of the preset. Unknown layer or
 // block names are errors naming them.

@@ -98,7 +98,7 @@ int run_inspect(const std::vector<std::string>& argv) {
 }
 
 int run_memory(const std::vector<std::string>& argv) {
-    auto args = parse_args(argv, {"--plan", "--batch", "--optimizer", "--precision"}, {"--json", "--no-in-place"});
+    auto args = parse_args(argv, {"--plan", "--batch", "--optimizer", "--precision", "--classes"}, {"--json", "--no-in-place"});
     if (!args) return fail(args.error().message);
     auto net = load_single_model(*args, "memory");
     if (!net) return fail(net.error().message);
@@ -115,6 +115,13 @@ int run_memory(const std::vector<std::string>& argv) {
             overrides["batch"] = std::stoll(args->option("--batch"));
         } catch (...) {
             return fail("--batch needs a whole number, got '" + args->option("--batch") + "'");
+        }
+    }
+    if (args->options.count("--classes")) {
+        try {
+            overrides["classes"] = std::stoll(args->option("--classes"));
+        } catch (...) {
+            return fail("--classes needs a whole number, got '" + args->option("--classes") + "'");
         }
     }
     if (args->options.count("--optimizer")) overrides["optimizer"] = args->option("--optimizer");
@@ -134,7 +141,8 @@ int run_memory(const std::vector<std::string>& argv) {
         std::cout << memory_report_to_json(r).dump(2) << "\n";
         return 0;
     }
-    std::printf("%s · plan %s · batch %lld · %s · %s · %s\n", r.network.c_str(), r.preset.c_str(),
+    std::string head = final_plan->classes > 0 ? " · " + std::to_string(final_plan->classes) + "-class head" : "";
+    std::printf("%s%s · plan %s · batch %lld · %s · %s · %s\n", r.network.c_str(), head.c_str(), r.preset.c_str(),
                 static_cast<long long>(r.batch), precision_name(r.precision), optimizer_name(r.optimizer),
                 final_plan->in_place_update ? "in-place update" : "gradient buffers until the step ends");
     std::printf("\nPeak training RAM (store-all schedule): %s   (while '%s' runs)\n", format_bytes(r.peak_bytes).c_str(),

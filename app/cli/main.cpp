@@ -13,7 +13,7 @@ commands:
   zoo [--json]                         list the built-in models
   inspect MODEL [--json]               layers with op, output shape, params, MACs; totals
   memory MODEL [--plan PRESET|PLAN.json] [--batch N] [--optimizer sgd|sgd-momentum|adam]
-               [--precision fp32|int8] [--no-in-place] [--json]
+               [--precision fp32|int8] [--classes N] [--no-in-place] [--json]
                                        training memory of the store-all schedule, broken down
 
 MODEL is a path to an .onnx or .tpnet.json file, or zoo:NAME.

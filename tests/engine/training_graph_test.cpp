@@ -39,7 +39,9 @@ TrainingPlan preset(const Network& net, const std::string& name) {
 
 TEST(TrainingGraph, BiasOnlySavesNoConvInput) {
     Network net = test::two_conv_network();
-    TrainingGraph g = derive(net, preset(net, "bias-only"));
+    TrainingPlan plan = preset(net, "bias-only");
+    plan.in_place_update = false;  // so the bias gradient is a buffer of its own
+    TrainingGraph g = derive(net, plan);
     // conv and bn train their bias, conv2 has none (frozen), fc is the head (full).
     // Saved: the two ReLU masks and the fc input (fc's weight gradient reads it) — never
     // the input of conv or conv2.
@@ -79,7 +81,7 @@ TEST(TrainingGraph, FrozenPrefixHasNoBackwardNodes) {
     for (const auto& n : g.nodes) {
         EXPECT_NE(n.kind, NodeKind::backward) << n.name;
         EXPECT_NE(n.kind, NodeKind::saved_aux) << n.name;
-        if (n.kind == NodeKind::weight_grad) {
+        if (n.kind == NodeKind::weight_grad || n.kind == NodeKind::update) {
             EXPECT_EQ(n.op, "fc");
         }
     }
@@ -183,6 +185,22 @@ TEST(TrainingGraph, WithoutInPlaceUpdateGradientBuffersPileUp) {
     MemoryReport a = store_all_memory(in_place), b = store_all_memory(deferred);
     EXPECT_GE(b.ram_by_step[static_cast<size_t>(first_update)], b.trained_param_bytes + 186 * 4);
     EXPECT_GE(b.peak_bytes, a.peak_bytes);
+}
+
+TEST(TrainingGraph, InPlaceUpdateHoldsOneChannelOfGradientAfterTheInputGradient) {
+    Network net = test::two_conv_network();
+    TrainingGraph g = derive(net, preset(net, "full"));
+    const TrainingNode* update = find_node(g, "conv2:update");
+    ASSERT_NE(update, nullptr);
+    EXPECT_EQ(update->bytes, 0);
+    EXPECT_EQ(update->workspace_bytes, 4 * 4);  // one output channel: 4 inputs x 1x1, fp32
+    EXPECT_EQ(find_node(g, "conv:update")->workspace_bytes, (3 * 3 * 3 + 1) * 4);  // weight row + bias
+    // conv2's input gradient reads the old weights: the update must come after it.
+    const TrainingNode* grad_in = find_node(g, "conv2:grad_in0");
+    ASSERT_NE(grad_in, nullptr);
+    EXPECT_LT(grad_in->id, update->id);
+    EXPECT_EQ(update->after, std::vector<int>{grad_in->id});
+    for (const auto& n : g.nodes) EXPECT_NE(n.kind, NodeKind::weight_grad) << n.name;
 }
 
 TEST(TrainingGraph, FanOutGradientsAreAccumulated) {
