@@ -76,6 +76,19 @@ TEST(Cli, PlanFileOverridesPresetPerLayer) {
     std::remove(path.c_str());
 }
 
+TEST(Cli, ExamplePlanFileLoads) {
+    std::string plan = std::string(TP_FIXTURES_DIR) + "/../../resources/examples/mcunet-vww-sparse.plan.json";
+    CliRun r = trainplan("memory zoo:mcunet --plan " + plan + " --json");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["precision"], "int8");
+    // The 2-class head trains fully: 160 x 2 int8 weights + 2 int32 biases, plus the rest.
+    bool head = false;
+    for (const auto& l : j["layers"])
+        if (l["name"] == "classifier") head = l["trained_param_bytes"].get<int64_t>() == 160 * 2 + 2 * 4;
+    EXPECT_TRUE(head);
+}
+
 TEST(Cli, ErrorsAreOneLineAndNonZero) {
     for (const char* args : {"memory /no/such/model.onnx", "memory zoo:nonet", "memory zoo:mcunet --plan everything",
                              "inspect", "memory zoo:mcunet --batch many", "frobnicate"}) {

@@ -207,6 +207,30 @@ TEST(OpSemantics, NormalizationsCheckFeatureCounts) {
     EXPECT_FALSE(infer_shapes(gn.net));
 }
 
+TEST(OpSemantics, UnaryOpsKeepShapeAndCountOnePerElement) {
+    for (OpType t : {OpType::Relu, OpType::Clip, OpType::HardSwish, OpType::HardSigmoid, OpType::Sigmoid, OpType::Tanh,
+                     OpType::Gelu, OpType::Erf, OpType::Sqrt, OpType::Softmax, OpType::Pow}) {
+        auto o = make(t, {{1, 24, 5, 7}});
+        ASSERT_TRUE(infer_shapes(o.net)) << op_type_name(t);
+        EXPECT_EQ(out_shape(o), (Shape{1, 24, 5, 7})) << op_type_name(t);
+        EXPECT_EQ(o.op->macs, 24 * 5 * 7) << op_type_name(t);
+    }
+    for (OpType t : {OpType::Dropout, OpType::Identity}) {
+        auto o = make(t, {{1, 24, 5, 7}});
+        ASSERT_TRUE(infer_shapes(o.net));
+        EXPECT_EQ(out_shape(o), (Shape{1, 24, 5, 7}));
+        EXPECT_EQ(o.op->macs, 0);
+    }
+}
+
+TEST(OpSemantics, AveragePoolCountsItsWindow) {
+    // TinyTL adapter pooling: 2x2 stride 2 on 28x28 → 14x14, 4 reads per output.
+    auto o = make(OpType::AveragePool, {{1, 16, 28, 28}}, {}, attrs({{"kernel_shape", V{2, 2}}, {"strides", V{2, 2}}}));
+    ASSERT_TRUE(infer_shapes(o.net));
+    EXPECT_EQ(out_shape(o), (Shape{1, 16, 14, 14}));
+    EXPECT_EQ(o.op->macs, 16LL * 14 * 14 * 4);
+}
+
 TEST(OpSemantics, EveryOpTypeHasAName) {
     for (int t = 0; t <= static_cast<int>(OpType::GroupNormalization); ++t) {
         const char* name = op_type_name(static_cast<OpType>(t));
