@@ -43,14 +43,21 @@ void BM_MemoryReport(benchmark::State& state, const std::string& id, const std::
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_ImportOnnx, resnet18, std::string("resnet18.onnx"))->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_ImportOnnx, mobilenet_v2, std::string("mobilenet_v2_100.onnx"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ImportOnnx, resnet18, std::string("resnet18.onnx"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ImportOnnx, mobilenet_v2, std::string("mobilenet_v2_100.onnx"))
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_BuildZoo, resnet18, std::string("resnet18"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_BuildZoo, bert_tiny, std::string("bert-tiny"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_BuildZoo, mcunet, std::string("mcunet"))->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_MemoryReport, resnet18_full, std::string("resnet18"), std::string("full"))->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_MemoryReport, resnet18_tinytl_lb, std::string("resnet18"), std::string("tinytl-lb"))->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_MemoryReport, bert_tiny_full, std::string("bert-tiny"), std::string("full"))->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_MemoryReport, mcunet_sparse, std::string("mcunet"), std::string("sparse"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_MemoryReport, resnet18_full, std::string("resnet18"), std::string("full"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_MemoryReport, resnet18_tinytl_lb, std::string("resnet18"),
+                  std::string("tinytl-lb"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_MemoryReport, bert_tiny_full, std::string("bert-tiny"), std::string("full"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_MemoryReport, mcunet_sparse, std::string("mcunet"), std::string("sparse"))
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -10,7 +10,9 @@
 
 namespace tp {
 
-std::string adapter_prefix(const std::string& block) { return block + ".lite_residual."; }
+std::string adapter_prefix(const std::string& block) {
+    return block + ".lite_residual.";
+}
 
 namespace {
 
@@ -75,9 +77,12 @@ Result<Network> insert_adapters(const Network& input, const TrainingPlan& plan) 
     const bool with_values = input.has_weights();
     std::map<std::string, std::string> renamed;  // block output -> block output + adapter
     for (const auto& block : plan.adapters) {
-        auto it = std::find_if(blocks.begin(), blocks.end(), [&](const BlockBoundary& b) { return b.block == block; });
+        auto it = std::find_if(blocks.begin(), blocks.end(),
+                               [&](const BlockBoundary& b) { return b.block == block; });
         if (it == blocks.end())
-            return Error{"block '" + block + "' cannot carry a lite-residual adapter (it needs one 4-D input and one 4-D output)"};
+            return Error{"block '" + block +
+                         "' cannot carry a lite-residual adapter (it needs one 4-D input and one "
+                         "4-D output)"};
         const Shape x = net.tensor(it->input)->shape;
         const Shape y = net.tensor(it->output)->shape;
         const int64_t stride = std::max<int64_t>(1, x[2] / y[2]);
@@ -138,7 +143,8 @@ Result<Network> insert_adapters(const Network& input, const TrainingPlan& plan) 
         renamed[it->output] = sum;
         int producer = -1;
         for (size_t i = 0; i < net.ops.size(); ++i)
-            if (std::find(net.ops[i].outputs.begin(), net.ops[i].outputs.end(), it->output) != net.ops[i].outputs.end())
+            if (std::find(net.ops[i].outputs.begin(), net.ops[i].outputs.end(), it->output) !=
+                net.ops[i].outputs.end())
                 producer = static_cast<int>(i);
         net.ops.insert(net.ops.begin() + producer + 1, b.ops.begin(), b.ops.end());
     }

@@ -20,7 +20,9 @@ MemoryReport store_all_memory(const TrainingGraph& g) {
     const size_t n = g.nodes.size();
     std::vector<int> last_use(n, -1);
     for (const auto& node : g.nodes)
-        for (int in : node.inputs) last_use[static_cast<size_t>(in)] = std::max(last_use[static_cast<size_t>(in)], node.id);
+        for (int in : node.inputs)
+            last_use[static_cast<size_t>(in)] =
+                std::max(last_use[static_cast<size_t>(in)], node.id);
 
     std::vector<bool> live(n, false);
     int64_t live_bytes = 0;
@@ -41,17 +43,24 @@ MemoryReport store_all_memory(const TrainingGraph& g) {
                 if (!live[j]) continue;
                 const TrainingNode& t = g.nodes[j];
                 switch (t.role) {
-                    case TensorRole::saved_activation: r.saved_activation_bytes += t.bytes; break;
+                    case TensorRole::saved_activation:
+                        r.saved_activation_bytes += t.bytes;
+                        break;
                     case TensorRole::gradient:
-                    case TensorRole::weight_gradient: r.gradient_bytes += t.bytes; break;
+                    case TensorRole::weight_gradient:
+                        r.gradient_bytes += t.bytes;
+                        break;
                     case TensorRole::activation:
-                    case TensorRole::none: r.transient_bytes += t.bytes; break;
+                    case TensorRole::none:
+                        r.transient_bytes += t.bytes;
+                        break;
                 }
             }
         }
         // Free what this step was the last to read, and an output nobody reads.
         for (int in : node.inputs)
-            if (last_use[static_cast<size_t>(in)] == static_cast<int>(i) && live[static_cast<size_t>(in)]) {
+            if (last_use[static_cast<size_t>(in)] == static_cast<int>(i) &&
+                live[static_cast<size_t>(in)]) {
                 live[static_cast<size_t>(in)] = false;
                 live_bytes -= g.nodes[static_cast<size_t>(in)].bytes;
             }
@@ -95,9 +104,10 @@ MemoryReport store_all_memory(const TrainingGraph& g) {
         l.saved_activation_bytes = bytes;
         r.layers.push_back(l);
     }
-    std::stable_sort(r.layers.begin(), r.layers.end(), [&](const LayerMemory& a, const LayerMemory& b) {
-        return g.network.op_index(a.op) < g.network.op_index(b.op);
-    });
+    std::stable_sort(r.layers.begin(), r.layers.end(),
+                     [&](const LayerMemory& a, const LayerMemory& b) {
+                         return g.network.op_index(a.op) < g.network.op_index(b.op);
+                     });
     return r;
 }
 

@@ -3,10 +3,9 @@
 // The breakdown is taken at the peak step, so its parts add up to peak_bytes exactly.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/training_graph.h"
 

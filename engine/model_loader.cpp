@@ -10,14 +10,17 @@ namespace tp {
 
 namespace {
 bool ends_with(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 }  // namespace
 
 Result<Network> load_model(const std::string& spec) {
     if (spec.rfind("zoo:", 0) == 0) return build_zoo_model(spec.substr(4));
     if (!std::filesystem::exists(spec))
-        return Error{"model file '" + spec + "' does not exist (use a path to .onnx / .tpnet.json, or zoo:NAME — `trainplan zoo` lists them)"};
+        return Error{"model file '" + spec +
+                     "' does not exist (use a path to .onnx / .tpnet.json, or zoo:NAME — "
+                     "`trainplan zoo` lists them)"};
     if (ends_with(spec, ".onnx")) return import_onnx_file(spec);
     if (ends_with(spec, ".json")) return load_tpnet(spec);
     return Error{"'" + spec + "': unknown model format — expected .onnx, .tpnet.json or zoo:NAME"};

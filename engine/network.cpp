@@ -10,20 +10,28 @@ namespace tp {
 
 int64_t dtype_bytes(DType t) {
     switch (t) {
-        case DType::f32: return 4;
-        case DType::i64: return 8;
-        case DType::i32: return 4;
-        case DType::i8: return 1;
+        case DType::f32:
+            return 4;
+        case DType::i64:
+            return 8;
+        case DType::i32:
+            return 4;
+        case DType::i8:
+            return 1;
     }
     return 4;
 }
 
 const char* dtype_name(DType t) {
     switch (t) {
-        case DType::f32: return "float32";
-        case DType::i64: return "int64";
-        case DType::i32: return "int32";
-        case DType::i8: return "int8";
+        case DType::f32:
+            return "float32";
+        case DType::i64:
+            return "int64";
+        case DType::i32:
+            return "int32";
+        case DType::i8:
+            return "int8";
     }
     return "float32";
 }
@@ -120,7 +128,8 @@ double Attributes::get_float(const std::string& k, double fallback) const {
     return fallback;
 }
 
-std::vector<int64_t> Attributes::get_ints(const std::string& k, std::vector<int64_t> fallback) const {
+std::vector<int64_t> Attributes::get_ints(const std::string& k,
+                                          std::vector<int64_t> fallback) const {
     auto it = values.find(k);
     if (it == values.end()) return fallback;
     if (auto* v = std::get_if<std::vector<int64_t>>(&it->second)) return *v;
@@ -196,17 +205,22 @@ Status validate_structure(const Network& net) {
     for (const auto& in : net.inputs)
         if (!net.tensor(in)) return Error{"graph input '" + in + "' has no tensor info"};
     for (const auto& op : net.ops) {
-        if (op.name.empty()) return Error{"an op of type " + std::string(op_type_name(op.type)) + " has no name"};
-        if (!op_names.insert(op.name).second) return Error{"op name '" + op.name + "' is used twice"};
+        if (op.name.empty())
+            return Error{"an op of type " + std::string(op_type_name(op.type)) + " has no name"};
+        if (!op_names.insert(op.name).second)
+            return Error{"op name '" + op.name + "' is used twice"};
         for (const auto& in : op.inputs)
             if (!defined.count(in))
                 return Error{"op '" + op.name + "' reads tensor '" + in +
                              "' before any op produces it (ops must be in topological order)"};
         for (const auto& p : op.params)
-            if (!net.param(p)) return Error{"op '" + op.name + "' names parameter '" + p + "' that does not exist"};
+            if (!net.param(p))
+                return Error{"op '" + op.name + "' names parameter '" + p +
+                             "' that does not exist"};
         for (const auto& out : op.outputs) {
             if (!defined.insert(out).second)
-                return Error{"tensor '" + out + "' is produced twice (second time by op '" + op.name + "')"};
+                return Error{"tensor '" + out + "' is produced twice (second time by op '" +
+                             op.name + "')"};
         }
     }
     for (const auto& out : net.outputs)

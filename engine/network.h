@@ -47,9 +47,9 @@ enum class OpType {
     Sub,
     Mul,
     Div,
-    Pow,   // attr exponent (scalar)
+    Pow,  // attr exponent (scalar)
     Sqrt,
-    Concat,  // attr axis
+    Concat,       // attr axis
     MaxPool,      // attrs kernel_shape, strides, pads, dilations, ceil_mode
     AveragePool,  // attrs kernel_shape, strides, pads, ceil_mode, count_include_pad
     GlobalAveragePool,
@@ -66,14 +66,16 @@ enum class OpType {
     Identity,
     Pad,       // attrs pads, mode, value
     Gather,    // embedding lookup: input indices (i64), param table [rows, dim]
-    Upsample,  // bilinear/nearest resize of the spatial dims to attr sizes, or by integer attr scale
+    Upsample,  // bilinear/nearest resize of the spatial dims to attr sizes, or by integer attr
+               // scale
     GroupNormalization,  // attr num_groups; params scale, bias per channel (adapters, batch 1)
 };
 
 const char* op_type_name(OpType t);
 std::optional<OpType> op_type_from_name(const std::string& name);
 
-using AttrValue = std::variant<int64_t, double, std::vector<int64_t>, std::vector<double>, std::string>;
+using AttrValue =
+    std::variant<int64_t, double, std::vector<int64_t>, std::vector<double>, std::string>;
 
 struct Attributes {
     std::map<std::string, AttrValue> values;
@@ -137,7 +139,7 @@ struct Network {
     int64_t trainable_param_count() const;  // what torch's model.parameters() counts
     int64_t param_bytes() const;            // all parameters and buffers as stored
     int64_t total_macs() const;
-    bool has_weights() const;  // every parameter carries values
+    bool has_weights() const;                      // every parameter carries values
     std::vector<std::string> block_names() const;  // in first-appearance order
     bool operator==(const Network&) const = default;
 };

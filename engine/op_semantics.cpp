@@ -7,9 +7,13 @@
 namespace tp {
 namespace {
 
-std::string where(const Op& op) { return "op '" + op.name + "' (" + op_type_name(op.type) + ")"; }
+std::string where(const Op& op) {
+    return "op '" + op.name + "' (" + op_type_name(op.type) + ")";
+}
 
-Error fail(const Op& op, const std::string& what) { return Error{where(op) + ": " + what}; }
+Error fail(const Op& op, const std::string& what) {
+    return Error{where(op) + ": " + what};
+}
 
 // Resolves a possibly negative axis against `rank`; -1 when out of range.
 int64_t norm_axis(int64_t axis, size_t rank) {
@@ -24,7 +28,8 @@ Result<Shape> broadcast(const Shape& a, const Shape& b) {
         int64_t da = i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
         int64_t db = i < out.size() - b.size() ? 1 : b[i - (out.size() - b.size())];
         if (da != db && da != 1 && db != 1)
-            return Error{"shapes " + shape_to_string(a) + " and " + shape_to_string(b) + " do not broadcast"};
+            return Error{"shapes " + shape_to_string(a) + " and " + shape_to_string(b) +
+                         " do not broadcast"};
         out[i] = std::max(da, db);
     }
     return out;
@@ -49,16 +54,19 @@ struct Ctx {
 };
 
 Status set_output(Ctx& c, size_t i, Shape shape, DType dtype = DType::f32) {
-    if (i >= c.op.outputs.size()) return fail(c.op, "expects at least " + std::to_string(i + 1) + " outputs");
+    if (i >= c.op.outputs.size())
+        return fail(c.op, "expects at least " + std::to_string(i + 1) + " outputs");
     for (int64_t d : shape)
-        if (d <= 0) return fail(c.op, "output shape " + shape_to_string(shape) + " has an empty dimension");
+        if (d <= 0)
+            return fail(c.op, "output shape " + shape_to_string(shape) + " has an empty dimension");
     c.net.tensors[c.op.outputs[i]] = TensorInfo{c.op.outputs[i], std::move(shape), dtype};
     return ok_status();
 }
 
 Status need_inputs(const Ctx& c, size_t n) {
     if (c.in.size() != n)
-        return fail(c.op, "expects " + std::to_string(n) + " activation input(s), has " + std::to_string(c.in.size()));
+        return fail(c.op, "expects " + std::to_string(n) + " activation input(s), has " +
+                              std::to_string(c.in.size()));
     return ok_status();
 }
 
@@ -68,24 +76,28 @@ Status infer_conv(Ctx& c) {
     const Shape& x = c.in[0]->shape;
     const Shape& w = c.params[0]->shape;
     if (x.size() < 3 || w.size() != x.size())
-        return fail(c.op, "input " + shape_to_string(x) + " and weight " + shape_to_string(w) + " ranks differ");
+        return fail(c.op, "input " + shape_to_string(x) + " and weight " + shape_to_string(w) +
+                              " ranks differ");
     size_t spatial = x.size() - 2;
     int64_t group = c.op.attrs.get_int("group", 1);
     if (group <= 0 || x[1] % group != 0 || w[1] * group != x[1] || w[0] % group != 0)
-        return fail(c.op, "input has " + std::to_string(x[1]) + " channels but weight " + shape_to_string(w) +
-                              " with group " + std::to_string(group) + " expects " + std::to_string(w[1] * group));
+        return fail(c.op, "input has " + std::to_string(x[1]) + " channels but weight " +
+                              shape_to_string(w) + " with group " + std::to_string(group) +
+                              " expects " + std::to_string(w[1] * group));
     if (c.params.size() > 1 && element_count(c.params[1]->shape) != w[0])
-        return fail(c.op, "bias has " + std::to_string(element_count(c.params[1]->shape)) + " values for " +
-                              std::to_string(w[0]) + " output channels");
+        return fail(c.op, "bias has " + std::to_string(element_count(c.params[1]->shape)) +
+                              " values for " + std::to_string(w[0]) + " output channels");
     auto strides = c.op.attrs.get_ints("strides", std::vector<int64_t>(spatial, 1));
     auto dil = c.op.attrs.get_ints("dilations", std::vector<int64_t>(spatial, 1));
     auto pads = c.op.attrs.get_ints("pads", std::vector<int64_t>(2 * spatial, 0));
     if (strides.size() != spatial || dil.size() != spatial || pads.size() != 2 * spatial)
-        return fail(c.op, "strides/dilations/pads do not match " + std::to_string(spatial) + " spatial dims");
+        return fail(c.op, "strides/dilations/pads do not match " + std::to_string(spatial) +
+                              " spatial dims");
     Shape y{x[0], w[0]};
     int64_t window = 1;
     for (size_t i = 0; i < spatial; ++i) {
-        y.push_back(window_out(x[2 + i], w[2 + i], strides[i], pads[i], pads[i + spatial], dil[i], false));
+        y.push_back(
+            window_out(x[2 + i], w[2 + i], strides[i], pads[i], pads[i + spatial], dil[i], false));
         window *= w[2 + i];
     }
     c.op.macs = element_count(y) / y[0] * w[1] * window;
@@ -97,16 +109,18 @@ Status infer_gemm(Ctx& c) {
     if (c.params.empty()) return fail(c.op, "has no weight parameter");
     const Shape& x = c.in[0]->shape;
     const Shape& w = c.params[0]->shape;
-    if (w.size() != 2 || x.empty()) return fail(c.op, "weight must be 2-D, is " + shape_to_string(w));
+    if (w.size() != 2 || x.empty())
+        return fail(c.op, "weight must be 2-D, is " + shape_to_string(w));
     bool trans_b = c.op.attrs.get_int("transB", 1) != 0;
     int64_t k = trans_b ? w[1] : w[0];
     int64_t n = trans_b ? w[0] : w[1];
     if (x.back() != k)
-        return fail(c.op, "input " + shape_to_string(x) + " has last dim " + std::to_string(x.back()) +
-                              " but weight " + shape_to_string(w) + " expects " + std::to_string(k));
+        return fail(c.op, "input " + shape_to_string(x) + " has last dim " +
+                              std::to_string(x.back()) + " but weight " + shape_to_string(w) +
+                              " expects " + std::to_string(k));
     if (c.params.size() > 1 && element_count(c.params[1]->shape) != n)
-        return fail(c.op, "bias has " + std::to_string(element_count(c.params[1]->shape)) + " values for " +
-                              std::to_string(n) + " outputs");
+        return fail(c.op, "bias has " + std::to_string(element_count(c.params[1]->shape)) +
+                              " values for " + std::to_string(n) + " outputs");
     Shape y = x;
     y.back() = n;
     c.op.macs = element_count(x) / x[0] * n;
@@ -154,7 +168,8 @@ Status infer_normalization(Ctx& c) {
     if (c.op.type == OpType::GroupNormalization) {
         int64_t groups = c.op.attrs.get_int("num_groups", 1);
         if (groups <= 0 || x[1] % groups != 0)
-            return fail(c.op, std::to_string(x[1]) + " channels do not split into " + std::to_string(groups) + " groups");
+            return fail(c.op, std::to_string(x[1]) + " channels do not split into " +
+                                  std::to_string(groups) + " groups");
     }
     for (const Parameter* p : c.params)
         if (p->elements() != features)
@@ -167,20 +182,24 @@ Status infer_normalization(Ctx& c) {
 Status infer_pool(Ctx& c) {
     if (auto s = need_inputs(c, 1); !s) return s;
     const Shape& x = c.in[0]->shape;
-    if (x.size() < 3) return fail(c.op, "needs an N x C x spatial input, has " + shape_to_string(x));
+    if (x.size() < 3)
+        return fail(c.op, "needs an N x C x spatial input, has " + shape_to_string(x));
     size_t spatial = x.size() - 2;
     auto k = c.op.attrs.get_ints("kernel_shape");
-    if (k.size() != spatial) return fail(c.op, "kernel_shape must have " + std::to_string(spatial) + " entries");
+    if (k.size() != spatial)
+        return fail(c.op, "kernel_shape must have " + std::to_string(spatial) + " entries");
     auto strides = c.op.attrs.get_ints("strides", std::vector<int64_t>(spatial, 1));
     auto dil = c.op.attrs.get_ints("dilations", std::vector<int64_t>(spatial, 1));
     auto pads = c.op.attrs.get_ints("pads", std::vector<int64_t>(2 * spatial, 0));
     bool ceil_mode = c.op.attrs.get_int("ceil_mode", 0) != 0;
     if (strides.size() != spatial || dil.size() != spatial || pads.size() != 2 * spatial)
-        return fail(c.op, "strides/dilations/pads do not match " + std::to_string(spatial) + " spatial dims");
+        return fail(c.op, "strides/dilations/pads do not match " + std::to_string(spatial) +
+                              " spatial dims");
     Shape y{x[0], x[1]};
     int64_t window = 1;
     for (size_t i = 0; i < spatial; ++i) {
-        y.push_back(window_out(x[2 + i], k[i], strides[i], pads[i], pads[i + spatial], dil[i], ceil_mode));
+        y.push_back(
+            window_out(x[2 + i], k[i], strides[i], pads[i], pads[i + spatial], dil[i], ceil_mode));
         window *= k[i];
     }
     c.op.macs = element_count(y) / y[0] * window;
@@ -202,13 +221,17 @@ Status infer_reduce(Ctx& c) {
     std::vector<bool> reduced(x.size(), false);
     for (int64_t a : axes) {
         int64_t n = norm_axis(a, x.size());
-        if (n < 0) return fail(c.op, "axis " + std::to_string(a) + " is out of range for " + shape_to_string(x));
+        if (n < 0)
+            return fail(c.op,
+                        "axis " + std::to_string(a) + " is out of range for " + shape_to_string(x));
         reduced[static_cast<size_t>(n)] = true;
     }
     Shape y;
     for (size_t i = 0; i < x.size(); ++i) {
-        if (!reduced[i]) y.push_back(x[i]);
-        else if (keep) y.push_back(1);
+        if (!reduced[i])
+            y.push_back(x[i]);
+        else if (keep)
+            y.push_back(1);
     }
     if (y.empty()) y.push_back(1);
     c.op.macs = element_count(x) / x[0];
@@ -225,7 +248,8 @@ Status infer_reshape(Ctx& c) {
     for (size_t i = 0; i < target.size(); ++i) {
         int64_t d = target[i];
         if (d == 0) {
-            if (i >= x.size()) return fail(c.op, "copies dim " + std::to_string(i) + " that the input lacks");
+            if (i >= x.size())
+                return fail(c.op, "copies dim " + std::to_string(i) + " that the input lacks");
             d = x[i];
         }
         if (d == -1) {
@@ -240,7 +264,8 @@ Status infer_reshape(Ctx& c) {
     }
     int64_t total = element_count(x);
     if (infer_at >= 0) {
-        if (known == 0 || total % known != 0) return fail(c.op, "cannot infer -1 for " + shape_to_string(x));
+        if (known == 0 || total % known != 0)
+            return fail(c.op, "cannot infer -1 for " + shape_to_string(x));
         y[static_cast<size_t>(infer_at)] = total / known;
     }
     if (element_count(y) != total)
@@ -264,8 +289,10 @@ Status infer_transpose(Ctx& c) {
     const Shape& x = c.in[0]->shape;
     auto perm = c.op.attrs.get_ints("perm");
     if (perm.empty())
-        for (size_t i = 0; i < x.size(); ++i) perm.push_back(static_cast<int64_t>(x.size() - 1 - i));
-    if (perm.size() != x.size()) return fail(c.op, "perm has the wrong length for " + shape_to_string(x));
+        for (size_t i = 0; i < x.size(); ++i)
+            perm.push_back(static_cast<int64_t>(x.size() - 1 - i));
+    if (perm.size() != x.size())
+        return fail(c.op, "perm has the wrong length for " + shape_to_string(x));
     Shape y;
     std::vector<bool> used(x.size(), false);
     for (int64_t p : perm) {
@@ -289,7 +316,8 @@ Status infer_concat(Ctx& c) {
             if (static_cast<int64_t>(d) == axis) continue;
             if (s[d] != y[d])
                 return fail(c.op, "input '" + c.op.inputs[i] + "' " + shape_to_string(s) +
-                                      " differs off the concat axis from " + shape_to_string(c.in[0]->shape));
+                                      " differs off the concat axis from " +
+                                      shape_to_string(c.in[0]->shape));
         }
         y[static_cast<size_t>(axis)] += s[static_cast<size_t>(axis)];
     }
@@ -306,7 +334,8 @@ Status infer_split(Ctx& c) {
     int64_t dim = x[static_cast<size_t>(axis)];
     if (split.empty()) {
         if (n == 0 || dim % static_cast<int64_t>(n) != 0)
-            return fail(c.op, "cannot split " + std::to_string(dim) + " evenly into " + std::to_string(n));
+            return fail(
+                c.op, "cannot split " + std::to_string(dim) + " evenly into " + std::to_string(n));
         split.assign(n, dim / static_cast<int64_t>(n));
     }
     if (split.size() != n || std::accumulate(split.begin(), split.end(), int64_t{0}) != dim)
@@ -361,7 +390,8 @@ Status infer_squeeze(Ctx& c) {
             for (size_t i = 0; i < x.size(); ++i) drop[i] = x[i] == 1 && i != 0;
         for (int64_t a : axes) {
             int64_t n = norm_axis(a, x.size());
-            if (n < 0 || x[static_cast<size_t>(n)] != 1) return fail(c.op, "cannot squeeze a dim that is not 1");
+            if (n < 0 || x[static_cast<size_t>(n)] != 1)
+                return fail(c.op, "cannot squeeze a dim that is not 1");
             drop[static_cast<size_t>(n)] = true;
         }
         for (size_t i = 0; i < x.size(); ++i)
@@ -404,7 +434,8 @@ Status infer_upsample(Ctx& c) {
     Shape y = c.in[0]->shape;
     auto sizes = c.op.attrs.get_ints("sizes");
     int64_t scale = c.op.attrs.get_int("scale", 2);
-    if (y.size() < 3 || scale < 1) return fail(c.op, "needs a spatial input and an integer scale >= 1");
+    if (y.size() < 3 || scale < 1)
+        return fail(c.op, "needs a spatial input and an integer scale >= 1");
     if (!sizes.empty() && sizes.size() != y.size() - 2)
         return fail(c.op, "sizes must give every spatial dim of " + shape_to_string(y));
     for (size_t i = 2; i < y.size(); ++i) y[i] = sizes.empty() ? y[i] * scale : sizes[i - 2];
@@ -429,12 +460,16 @@ Status infer_op(Network& net, Op& op) {
     if (op.outputs.empty()) return fail(op, "has no output");
     op.macs = 0;
     switch (op.type) {
-        case OpType::Conv: return infer_conv(c);
-        case OpType::Gemm: return infer_gemm(c);
-        case OpType::MatMul: return infer_matmul(c);
+        case OpType::Conv:
+            return infer_conv(c);
+        case OpType::Gemm:
+            return infer_gemm(c);
+        case OpType::MatMul:
+            return infer_matmul(c);
         case OpType::BatchNormalization:
         case OpType::LayerNormalization:
-        case OpType::GroupNormalization: return infer_normalization(c);
+        case OpType::GroupNormalization:
+            return infer_normalization(c);
         case OpType::Relu:
         case OpType::Clip:
         case OpType::HardSwish:
@@ -449,27 +484,40 @@ Status infer_op(Network& net, Op& op) {
         case OpType::Sub:
         case OpType::Mul:
         case OpType::Div:
-        case OpType::Pow: return infer_elementwise(c);
+        case OpType::Pow:
+            return infer_elementwise(c);
         case OpType::Dropout:
         case OpType::Identity: {
             if (c.in.empty()) return fail(op, "has no input");
             return set_output(c, 0, c.in[0]->shape, c.in[0]->dtype);
         }
-        case OpType::Concat: return infer_concat(c);
+        case OpType::Concat:
+            return infer_concat(c);
         case OpType::MaxPool:
-        case OpType::AveragePool: return infer_pool(c);
+        case OpType::AveragePool:
+            return infer_pool(c);
         case OpType::GlobalAveragePool:
-        case OpType::ReduceMean: return infer_reduce(c);
-        case OpType::Flatten: return infer_flatten(c);
-        case OpType::Reshape: return infer_reshape(c);
-        case OpType::Transpose: return infer_transpose(c);
-        case OpType::Split: return infer_split(c);
-        case OpType::Slice: return infer_slice(c);
+        case OpType::ReduceMean:
+            return infer_reduce(c);
+        case OpType::Flatten:
+            return infer_flatten(c);
+        case OpType::Reshape:
+            return infer_reshape(c);
+        case OpType::Transpose:
+            return infer_transpose(c);
+        case OpType::Split:
+            return infer_split(c);
+        case OpType::Slice:
+            return infer_slice(c);
         case OpType::Squeeze:
-        case OpType::Unsqueeze: return infer_squeeze(c);
-        case OpType::Pad: return infer_pad(c);
-        case OpType::Gather: return infer_gather(c);
-        case OpType::Upsample: return infer_upsample(c);
+        case OpType::Unsqueeze:
+            return infer_squeeze(c);
+        case OpType::Pad:
+            return infer_pad(c);
+        case OpType::Gather:
+            return infer_gather(c);
+        case OpType::Upsample:
+            return infer_upsample(c);
     }
     return fail(op, "has no shape rule");
 }

@@ -9,12 +9,13 @@
 namespace tp {
 
 struct Error {
-    std::string message;  // names the culprit (file, node, field) and, where one exists, the way out
+    std::string
+        message;  // names the culprit (file, node, field) and, where one exists, the way out
 };
 
 template <class T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : v_(std::move(value)) {}
     Result(Error error) : v_(std::move(error)) {}
 
@@ -29,12 +30,14 @@ public:
     const T* operator->() const { return &value(); }
     const Error& error() const { return std::get<Error>(v_); }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
 struct Ok {};
 using Status = Result<Ok>;
-inline Status ok_status() { return Ok{}; }
+inline Status ok_status() {
+    return Ok{};
+}
 
 }  // namespace tp

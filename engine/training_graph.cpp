@@ -12,14 +12,22 @@ namespace tp {
 
 const char* node_kind_name(NodeKind k) {
     switch (k) {
-        case NodeKind::input: return "input";
-        case NodeKind::forward: return "forward";
-        case NodeKind::saved_aux: return "saved_aux";
-        case NodeKind::loss: return "loss";
-        case NodeKind::backward: return "backward";
-        case NodeKind::grad_accumulate: return "grad_accumulate";
-        case NodeKind::weight_grad: return "weight_grad";
-        case NodeKind::update: return "update";
+        case NodeKind::input:
+            return "input";
+        case NodeKind::forward:
+            return "forward";
+        case NodeKind::saved_aux:
+            return "saved_aux";
+        case NodeKind::loss:
+            return "loss";
+        case NodeKind::backward:
+            return "backward";
+        case NodeKind::grad_accumulate:
+            return "grad_accumulate";
+        case NodeKind::weight_grad:
+            return "weight_grad";
+        case NodeKind::update:
+            return "update";
     }
     return "forward";
 }
@@ -33,8 +41,11 @@ struct ElementBytes {
 
 ElementBytes element_bytes(const TrainingPlan& plan) {
     ElementBytes b{4, 4, 4, 4, 0};
-    if (plan.precision == Precision::int8) b = {1, 1, 1, 4, 0};  // int32 accumulators for weight gradients
-    b.optimizer_state = plan.optimizer == Optimizer::adam ? 8 : plan.optimizer == Optimizer::sgd_momentum ? 4 : 0;
+    if (plan.precision == Precision::int8)
+        b = {1, 1, 1, 4, 0};  // int32 accumulators for weight gradients
+    b.optimizer_state = plan.optimizer == Optimizer::adam           ? 8
+                        : plan.optimizer == Optimizer::sgd_momentum ? 4
+                                                                    : 0;
     return b;
 }
 
@@ -46,10 +57,13 @@ bool is_weight_role(const Op& op, size_t index) {
         case OpType::Gather:
         case OpType::BatchNormalization:
         case OpType::LayerNormalization:
-        case OpType::GroupNormalization: return index == 0;
+        case OpType::GroupNormalization:
+            return index == 0;
         case OpType::Mul:
-        case OpType::Div: return true;
-        default: return false;
+        case OpType::Div:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -59,17 +73,21 @@ bool is_bias_role(const Op& op, size_t index) {
         case OpType::Gemm:
         case OpType::BatchNormalization:
         case OpType::LayerNormalization:
-        case OpType::GroupNormalization: return index == 1;
+        case OpType::GroupNormalization:
+            return index == 1;
         case OpType::Add:
-        case OpType::Sub: return true;
-        default: return false;
+        case OpType::Sub:
+            return true;
+        default:
+            return false;
     }
 }
 
 // Output channels of a weight, the axis a sparse update keeps a fraction of.
 int64_t output_channels(const Op& op, const Parameter& w) {
     if (w.shape.empty()) return 1;
-    if (op.type == OpType::Gemm && op.attrs.get_int("transB", 1) == 0 && w.shape.size() == 2) return w.shape[1];
+    if (op.type == OpType::Gemm && op.attrs.get_int("transB", 1) == 0 && w.shape.size() == 2)
+        return w.shape[1];
     return w.shape[0];
 }
 
@@ -77,13 +95,19 @@ int64_t output_channels(const Op& op, const Parameter& w) {
 int64_t trained_elements(const Op& op, size_t index, const Parameter& p, const LayerPlan& lp) {
     if (!p.trainable) return 0;
     switch (lp.mode) {
-        case UpdateMode::frozen: return 0;
-        case UpdateMode::full: return p.elements();
-        case UpdateMode::bias_only: return is_bias_role(op, index) ? p.elements() : 0;
+        case UpdateMode::frozen:
+            return 0;
+        case UpdateMode::full:
+            return p.elements();
+        case UpdateMode::bias_only:
+            return is_bias_role(op, index) ? p.elements() : 0;
         case UpdateMode::sparse: {
             if (!is_weight_role(op, index)) return p.elements();
             int64_t channels = output_channels(op, p);
-            int64_t kept = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(lp.channel_fraction * static_cast<double>(channels))), 1, channels);
+            int64_t kept =
+                std::clamp<int64_t>(static_cast<int64_t>(std::ceil(lp.channel_fraction *
+                                                                   static_cast<double>(channels))),
+                                    1, channels);
             return p.elements() / channels * kept;
         }
     }
@@ -91,7 +115,8 @@ int64_t trained_elements(const Op& op, size_t index, const Parameter& p, const L
 }
 
 int64_t param_element_bytes(const Op& op, size_t index, const ElementBytes& eb) {
-    bool quantizable = op.type == OpType::Conv || op.type == OpType::Gemm || op.type == OpType::Gather;
+    bool quantizable =
+        op.type == OpType::Conv || op.type == OpType::Gemm || op.type == OpType::Gather;
     return quantizable && index == 0 ? eb.weight : 4;
 }
 
@@ -100,9 +125,10 @@ struct Builder {
     const TrainingPlan& plan;
     ElementBytes eb;
     TrainingGraph g;
-    std::map<std::string, int> fwd;   // activation tensor -> node producing it
-    std::map<std::string, int> grad;  // activation tensor -> node holding its (accumulated) gradient
-    std::map<std::string, int> aux;   // op -> its saved mask / indices node
+    std::map<std::string, int> fwd;  // activation tensor -> node producing it
+    std::map<std::string, int>
+        grad;                        // activation tensor -> node holding its (accumulated) gradient
+    std::map<std::string, int> aux;  // op -> its saved mask / indices node
     std::set<std::string> requires_grad, feeds_loss;
     std::vector<TrainingNode> deferred_updates;
 
@@ -120,8 +146,12 @@ struct Builder {
     int64_t grad_bytes(const std::string& tensor) const {
         return element_count(net.tensor(tensor)->shape) * eb.activation_grad * plan.batch;
     }
-    int64_t elements(const std::string& tensor) const { return element_count(net.tensor(tensor)->shape) * plan.batch; }
-    bool differentiable(const std::string& tensor) const { return net.tensor(tensor)->dtype == DType::f32; }
+    int64_t elements(const std::string& tensor) const {
+        return element_count(net.tensor(tensor)->shape) * plan.batch;
+    }
+    bool differentiable(const std::string& tensor) const {
+        return net.tensor(tensor)->dtype == DType::f32;
+    }
 
     void contribute(const std::string& tensor, int node, const std::string& op) {
         auto it = grad.find(tensor);
@@ -141,7 +171,9 @@ struct Builder {
     }
 };
 
-bool needs_mask(OpType t) { return t == OpType::Relu || t == OpType::Clip || t == OpType::HardSigmoid; }
+bool needs_mask(OpType t) {
+    return t == OpType::Relu || t == OpType::Clip || t == OpType::HardSigmoid;
+}
 
 bool reads_own_input(OpType t) {
     switch (t) {
@@ -153,8 +185,10 @@ bool reads_own_input(OpType t) {
         case OpType::Sqrt:
         case OpType::Pow:
         case OpType::LayerNormalization:
-        case OpType::GroupNormalization: return true;
-        default: return false;
+        case OpType::GroupNormalization:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -166,9 +200,12 @@ bool gradient_is_alias(OpType t, size_t input_index) {
         case OpType::Reshape:
         case OpType::Flatten:
         case OpType::Squeeze:
-        case OpType::Unsqueeze: return true;
-        case OpType::Sub: return input_index == 0;
-        default: return false;
+        case OpType::Unsqueeze:
+            return true;
+        case OpType::Sub:
+            return input_index == 0;
+        default:
+            return false;
     }
 }
 
@@ -184,7 +221,8 @@ std::vector<std::pair<std::string, int64_t>> TrainingGraph::saved_bytes_by_op() 
             if (reader.kind != NodeKind::backward && reader.kind != NodeKind::weight_grad &&
                 reader.kind != NodeKind::update)
                 continue;
-            if (std::find(reader.inputs.begin(), reader.inputs.end(), n.id) == reader.inputs.end()) continue;
+            if (std::find(reader.inputs.begin(), reader.inputs.end(), n.id) == reader.inputs.end())
+                continue;
             int idx = network.op_index(reader.op);
             if (first < 0 || idx < first) first = idx, owner = reader.op;
         }
@@ -198,7 +236,8 @@ std::vector<std::pair<std::string, int64_t>> TrainingGraph::saved_bytes_by_op() 
 
 Result<TrainingGraph> derive_training_graph(const Network& input, const TrainingPlan& input_plan) {
     if (auto s = validate_plan(input, input_plan); !s) return s.error();
-    Result<Network> headed = input_plan.classes > 0 ? replace_head(input, input_plan.classes) : Result<Network>(input);
+    Result<Network> headed =
+        input_plan.classes > 0 ? replace_head(input, input_plan.classes) : Result<Network>(input);
     if (!headed) return headed.error();
     auto planned = insert_adapters(*headed, input_plan);
     if (!planned) return planned.error();
@@ -210,7 +249,8 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
 
     Builder b{*planned, plan, element_bytes(plan), {}, {}, {}, {}, {}, {}, {}};
     const Network& net = *planned;
-    if (net.outputs.empty()) return Error{"network '" + net.name + "' has no output to put a loss on"};
+    if (net.outputs.empty())
+        return Error{"network '" + net.name + "' has no output to put a loss on"};
     TrainingGraph& g = b.g;
 
     // Parameters: what trains (RAM), what stays in flash.
@@ -218,7 +258,8 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
     for (const auto& op : net.ops) {
         LayerPlan lp = plan.layer(op.name);
         LayerCost cost{op.name, op.block, lp.mode, 0, 0, 0, 0, 0, false};
-        cost.adapter = plan.adapters.count(op.block) && op.name.rfind(adapter_prefix(op.block), 0) == 0;
+        cost.adapter =
+            plan.adapters.count(op.block) && op.name.rfind(adapter_prefix(op.block), 0) == 0;
         for (size_t i = 0; i < op.params.size(); ++i) {
             const Parameter& p = *net.param(op.params[i]);
             int64_t per = param_element_bytes(op, i, b.eb);
@@ -241,20 +282,25 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
     // Which tensors carry a gradient (something trained upstream) and which reach the loss.
     for (const auto& op : net.ops) {
         bool rg = trained_by_op[op.name] > 0;
-        for (const auto& in : op.inputs) rg = rg || (b.requires_grad.count(in) && b.differentiable(in));
+        for (const auto& in : op.inputs)
+            rg = rg || (b.requires_grad.count(in) && b.differentiable(in));
         if (rg)
             for (const auto& out : op.outputs) b.requires_grad.insert(out);
     }
     const std::string logits = net.outputs[0];
     b.feeds_loss.insert(logits);
     for (auto it = net.ops.rbegin(); it != net.ops.rend(); ++it) {
-        bool feeds = std::any_of(it->outputs.begin(), it->outputs.end(), [&](const std::string& t) { return b.feeds_loss.count(t) != 0; });
+        bool feeds = std::any_of(it->outputs.begin(), it->outputs.end(),
+                                 [&](const std::string& t) { return b.feeds_loss.count(t) != 0; });
         if (feeds)
             for (const auto& in : it->inputs) b.feeds_loss.insert(in);
     }
-    auto has_grad_path = [&](const std::string& t) { return b.requires_grad.count(t) && b.feeds_loss.count(t) && b.differentiable(t); };
+    auto has_grad_path = [&](const std::string& t) {
+        return b.requires_grad.count(t) && b.feeds_loss.count(t) && b.differentiable(t);
+    };
     auto op_needs_backward = [&](const Op& op) {
-        return std::any_of(op.outputs.begin(), op.outputs.end(), [&](const std::string& t) { return has_grad_path(t); });
+        return std::any_of(op.outputs.begin(), op.outputs.end(),
+                           [&](const std::string& t) { return has_grad_path(t); });
     };
     auto input_gets_grad = [&](const Op& op, size_t i) {
         return op_needs_backward(op) && has_grad_path(op.inputs[i]) && op.type != OpType::Gather;
@@ -282,7 +328,8 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
             b.fwd[op.outputs[k]] = b.add(n);
         }
         bool any_input_grad = false;
-        for (size_t i = 0; i < op.inputs.size(); ++i) any_input_grad = any_input_grad || input_gets_grad(op, i);
+        for (size_t i = 0; i < op.inputs.size(); ++i)
+            any_input_grad = any_input_grad || input_gets_grad(op, i);
         if (any_input_grad && (needs_mask(op.type) || op.type == OpType::MaxPool)) {
             TrainingNode n;
             n.kind = NodeKind::saved_aux;
@@ -336,9 +383,11 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
             n.bytes = b.grad_bytes(x);
             n.inputs = dy;
             n.role = TensorRole::gradient;
-            bool matmul_like = op.type == OpType::Conv || op.type == OpType::Gemm || op.type == OpType::MatMul;
+            bool matmul_like =
+                op.type == OpType::Conv || op.type == OpType::Gemm || op.type == OpType::MatMul;
             n.macs = matmul_like ? op.macs * plan.batch : b.elements(x);
-            if (needs_mask(op.type) || op.type == OpType::MaxPool) n.inputs.push_back(b.aux.at(op.name));
+            if (needs_mask(op.type) || op.type == OpType::MaxPool)
+                n.inputs.push_back(b.aux.at(op.name));
             if (reads_own_input(op.type)) n.inputs.push_back(fwd_of(x));
             if (op.type == OpType::Softmax) n.inputs.push_back(fwd_of(op.outputs[0]));
             if ((op.type == OpType::Mul || op.type == OpType::MatMul) && op.inputs.size() == 2)
@@ -349,8 +398,9 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
             }
             if (op.type == OpType::LayerNormalization || op.type == OpType::GroupNormalization) {
                 const Shape& s = net.tensor(x)->shape;
-                int64_t rows = op.type == OpType::LayerNormalization ? element_count(s) / s.back()
-                                                                     : op.attrs.get_int("num_groups", 1);
+                int64_t rows = op.type == OpType::LayerNormalization
+                                   ? element_count(s) / s.back()
+                                   : op.attrs.get_int("num_groups", 1);
                 n.workspace_bytes = 2 * 4 * rows * plan.batch;  // mean and 1/std per row or group
             }
             int id = b.add(n);
@@ -362,13 +412,19 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
             LayerPlan lp = plan.layer(op.name);
             bool weight_trained = false;
             for (size_t i = 0; i < op.params.size(); ++i)
-                if (is_weight_role(op, i) && trained_elements(op, i, *net.param(op.params[i]), lp) > 0) weight_trained = true;
+                if (is_weight_role(op, i) &&
+                    trained_elements(op, i, *net.param(op.params[i]), lp) > 0)
+                    weight_trained = true;
             std::vector<int> reads = dy;
             if (weight_trained && !op.inputs.empty()) reads.push_back(fwd_of(op.inputs[0]));
             double share = lp.mode == UpdateMode::sparse ? lp.channel_fraction : 1.0;
-            int64_t grad_macs = weight_trained ? static_cast<int64_t>(static_cast<double>(op.macs * plan.batch) * share)
-                                               : b.elements(op.outputs[0]);
-            int64_t update_macs = trained * (plan.optimizer == Optimizer::adam ? 4 : plan.optimizer == Optimizer::sgd_momentum ? 2 : 1);
+            int64_t grad_macs =
+                weight_trained
+                    ? static_cast<int64_t>(static_cast<double>(op.macs * plan.batch) * share)
+                    : b.elements(op.outputs[0]);
+            int64_t update_macs = trained * (plan.optimizer == Optimizer::adam           ? 4
+                                             : plan.optimizer == Optimizer::sgd_momentum ? 2
+                                                                                         : 1);
             TrainingNode u;
             u.name = op.name + ":update";
             u.kind = NodeKind::update;
@@ -380,7 +436,8 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
                 int64_t row = 0;
                 for (size_t i = 0; i < op.params.size(); ++i) {
                     const Parameter& p = *net.param(op.params[i]);
-                    if (trained_elements(op, i, p, lp) > 0) row += p.elements() / output_channels(op, p);
+                    if (trained_elements(op, i, p, lp) > 0)
+                        row += p.elements() / output_channels(op, p);
                 }
                 u.inputs = reads;
                 u.after = grad_in_nodes;
@@ -398,7 +455,8 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
                 w.role = TensorRole::weight_gradient;
                 u.inputs = {b.add(w)};
                 u.macs = update_macs;
-                b.deferred_updates.push_back(u);  // every update waits for the optimizer step at the end
+                b.deferred_updates.push_back(
+                    u);  // every update waits for the optimizer step at the end
             }
         }
     }
@@ -407,10 +465,13 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
 
     // Roles: forward outputs read by the backward are the saved activations.
     for (const auto& n : g.nodes) {
-        if (n.kind != NodeKind::backward && n.kind != NodeKind::weight_grad && n.kind != NodeKind::update) continue;
+        if (n.kind != NodeKind::backward && n.kind != NodeKind::weight_grad &&
+            n.kind != NodeKind::update)
+            continue;
         for (int in : n.inputs) {
             TrainingNode& src = g.nodes[static_cast<size_t>(in)];
-            if (src.kind == NodeKind::forward || src.kind == NodeKind::input || src.kind == NodeKind::saved_aux)
+            if (src.kind == NodeKind::forward || src.kind == NodeKind::input ||
+                src.kind == NodeKind::saved_aux)
                 src.role = TensorRole::saved_activation;
         }
     }

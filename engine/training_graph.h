@@ -10,8 +10,10 @@
 //  - ReLU / ReLU6 (Clip) / HardSigmoid keep a 1-bit mask; MaxPool keeps 1-byte argmax indices.
 //  - HardSwish, Sigmoid, Tanh, GELU, Erf, Sqrt, Pow and activation x activation Mul/Div/MatMul
 //    read their inputs; Softmax reads its output; Layer/GroupNorm read their input.
-//  - Add, Sub, Concat, Split, Slice, Pad, Transpose, Reshape, Flatten, pools, Upsample need nothing.
-//  - BatchNorm uses frozen statistics: its input gradient needs nothing, its scale gradient its input.
+//  - Add, Sub, Concat, Split, Slice, Pad, Transpose, Reshape, Flatten, pools, Upsample need
+//  nothing.
+//  - BatchNorm uses frozen statistics: its input gradient needs nothing, its scale gradient its
+//  input.
 #pragma once
 
 #include <string>
@@ -23,16 +25,16 @@
 namespace tp {
 
 enum class NodeKind {
-    input,        // a graph input (the sample) placed in RAM
-    forward,      // one output tensor of a forward op
-    saved_aux,    // a compact artifact kept for backward: ReLU mask, MaxPool indices
-    loss,         // softmax cross-entropy on the logits; outputs the logits' gradient
-    backward,     // the gradient of one activation input of an op
+    input,            // a graph input (the sample) placed in RAM
+    forward,          // one output tensor of a forward op
+    saved_aux,        // a compact artifact kept for backward: ReLU mask, MaxPool indices
+    loss,             // softmax cross-entropy on the logits; outputs the logits' gradient
+    backward,         // the gradient of one activation input of an op
     grad_accumulate,  // sums two gradient contributions to a tensor read by several ops
-    weight_grad,  // a layer's whole parameter gradient, kept until the optimizer step
-                  // (only without in-place update)
-    update,       // applies a layer's update (no output). In-place: computes the gradient
-                  // one output channel at a time and applies it at once (256KB paper)
+    weight_grad,      // a layer's whole parameter gradient, kept until the optimizer step
+                      // (only without in-place update)
+    update,           // applies a layer's update (no output). In-place: computes the gradient
+                      // one output channel at a time and applies it at once (256KB paper)
 };
 const char* node_kind_name(NodeKind k);
 
@@ -43,7 +45,7 @@ struct TrainingNode {
     int id = 0;
     std::string name;  // "<op>", "<op>:mask", "<op>:grad_in0", "<op>:grad_w", "<op>:update", "loss"
     NodeKind kind = NodeKind::forward;
-    std::string op;  // the forward op it belongs to (empty for the loss)
+    std::string op;               // the forward op it belongs to (empty for the loss)
     int64_t bytes = 0;            // output bytes at the plan's batch and precision
     int64_t workspace_bytes = 0;  // scratch needed only while the node runs
     int64_t macs = 0;             // at the plan's batch
@@ -58,12 +60,12 @@ struct LayerCost {
     std::string op;
     std::string block;
     UpdateMode mode = UpdateMode::frozen;
-    int64_t trained_params = 0;        // elements updated
-    int64_t trained_param_bytes = 0;   // in RAM for the whole step
+    int64_t trained_params = 0;       // elements updated
+    int64_t trained_param_bytes = 0;  // in RAM for the whole step
     int64_t optimizer_state_bytes = 0;
-    int64_t weight_grad_bytes = 0;     // the gradient buffer of its trained parameters
-    int64_t frozen_param_bytes = 0;    // read from flash
-    bool adapter = false;              // part of a lite-residual adapter the plan added
+    int64_t weight_grad_bytes = 0;   // the gradient buffer of its trained parameters
+    int64_t frozen_param_bytes = 0;  // read from flash
+    bool adapter = false;            // part of a lite-residual adapter the plan added
 };
 
 struct TrainingGraph {

@@ -11,24 +11,33 @@ namespace tp {
 
 const char* update_mode_name(UpdateMode m) {
     switch (m) {
-        case UpdateMode::frozen: return "frozen";
-        case UpdateMode::bias_only: return "bias-only";
-        case UpdateMode::sparse: return "sparse";
-        case UpdateMode::full: return "full";
+        case UpdateMode::frozen:
+            return "frozen";
+        case UpdateMode::bias_only:
+            return "bias-only";
+        case UpdateMode::sparse:
+            return "sparse";
+        case UpdateMode::full:
+            return "full";
     }
     return "frozen";
 }
 
 const char* optimizer_name(Optimizer o) {
     switch (o) {
-        case Optimizer::sgd: return "sgd";
-        case Optimizer::sgd_momentum: return "sgd-momentum";
-        case Optimizer::adam: return "adam";
+        case Optimizer::sgd:
+            return "sgd";
+        case Optimizer::sgd_momentum:
+            return "sgd-momentum";
+        case Optimizer::adam:
+            return "adam";
     }
     return "sgd";
 }
 
-const char* precision_name(Precision p) { return p == Precision::int8 ? "int8" : "fp32"; }
+const char* precision_name(Precision p) {
+    return p == Precision::int8 ? "int8" : "fp32";
+}
 
 LayerPlan TrainingPlan::layer(const std::string& op_name) const {
     auto it = layers.find(op_name);
@@ -69,7 +78,8 @@ std::vector<BlockBoundary> adapter_blocks(const Network& net) {
         if (entering.size() != 1 || leaving.size() != 1) continue;
         const std::string& in = *entering.begin();
         const std::string& o = *leaving.begin();
-        if (graph_inputs.count(in)) continue;  // the stem sees the raw sample: TinyTL leaves it alone
+        if (graph_inputs.count(in))
+            continue;  // the stem sees the raw sample: TinyTL leaves it alone
         if (std::find(net.outputs.begin(), net.outputs.end(), o) != net.outputs.end()) continue;
         const TensorInfo* ti = net.tensor(in);
         const TensorInfo* to = net.tensor(o);
@@ -80,7 +90,8 @@ std::vector<BlockBoundary> adapter_blocks(const Network& net) {
 }
 
 const std::vector<std::string>& preset_names() {
-    static const std::vector<std::string> names{"full", "last-layer", "bias-only", "tinytl-lb", "sparse"};
+    static const std::vector<std::string> names{"full", "last-layer", "bias-only", "tinytl-lb",
+                                                "sparse"};
     return names;
 }
 
@@ -93,10 +104,13 @@ bool has_bias(const Network& net, const Op& op) {
         case OpType::Gemm:
         case OpType::BatchNormalization:
         case OpType::LayerNormalization:
-        case OpType::GroupNormalization: return op.params.size() >= 2;
+        case OpType::GroupNormalization:
+            return op.params.size() >= 2;
         case OpType::Add:
-        case OpType::Sub: return !op.params.empty() && net.param(op.params[0])->trainable;
-        default: return false;
+        case OpType::Sub:
+            return !op.params.empty() && net.param(op.params[0])->trainable;
+        default:
+            return false;
     }
 }
 
@@ -106,7 +120,8 @@ bool is_pointwise_conv(const Network& net, const Op& op) {
     return op.attrs.get_int("group", 1) == 1 && w.size() == 4 && w[2] == 1 && w[3] == 1;
 }
 
-void set_bias_only(const Network& net, TrainingPlan& plan, const std::vector<std::string>& blocks_filter) {
+void set_bias_only(const Network& net, TrainingPlan& plan,
+                   const std::vector<std::string>& blocks_filter) {
     std::set<std::string> filter(blocks_filter.begin(), blocks_filter.end());
     for (const auto& op : net.ops) {
         if (!is_trainable_layer(net, op) || !has_bias(net, op)) continue;
@@ -122,7 +137,8 @@ Result<TrainingPlan> make_preset(const Network& net, const std::string& preset) 
     plan.preset = preset;
     auto layers = trainable_layers(net);
     if (layers.empty()) return Error{"network '" + net.name + "' has no trainable parameters"};
-    const std::string last = layers.back();  // the classifier: every transfer-learning preset trains it
+    const std::string last =
+        layers.back();  // the classifier: every transfer-learning preset trains it
     if (preset == "full") {
         for (const auto& l : layers) plan.layers[l] = {UpdateMode::full, 1.0};
     } else if (preset == "last-layer") {
@@ -138,7 +154,8 @@ Result<TrainingPlan> make_preset(const Network& net, const std::string& preset) 
         std::vector<std::string> blocks = net.block_names();
         const Op* last_op = net.op(last);
         blocks.erase(std::remove(blocks.begin(), blocks.end(), last_op->block), blocks.end());
-        size_t k = std::max<size_t>(1, static_cast<size_t>(std::ceil(0.4 * static_cast<double>(blocks.size()))));
+        size_t k = std::max<size_t>(
+            1, static_cast<size_t>(std::ceil(0.4 * static_cast<double>(blocks.size()))));
         k = std::min(k, blocks.size());
         std::vector<std::string> tail(blocks.end() - static_cast<long>(k), blocks.end());
         set_bias_only(net, plan, tail);
@@ -161,24 +178,32 @@ Result<TrainingPlan> make_preset(const Network& net, const std::string& preset) 
 }
 
 Status validate_plan(const Network& net, const TrainingPlan& plan) {
-    if (plan.batch < 1) return Error{"batch size must be at least 1, is " + std::to_string(plan.batch)};
-    if (plan.classes < 0) return Error{"classes must be positive (or 0 to keep the network's head), is " + std::to_string(plan.classes)};
+    if (plan.batch < 1)
+        return Error{"batch size must be at least 1, is " + std::to_string(plan.batch)};
+    if (plan.classes < 0)
+        return Error{"classes must be positive (or 0 to keep the network's head), is " +
+                     std::to_string(plan.classes)};
     for (const auto& [name, lp] : plan.layers) {
         const Op* op = net.op(name);
         if (!op) return Error{"plan names layer '" + name + "', which the network does not have"};
         if (!is_trainable_layer(net, *op))
             return Error{"plan sets a mode on '" + name + "', which has no trainable parameters"};
-        if (lp.mode == UpdateMode::sparse && !(lp.channel_fraction > 0.0 && lp.channel_fraction <= 1.0))
+        if (lp.mode == UpdateMode::sparse &&
+            !(lp.channel_fraction > 0.0 && lp.channel_fraction <= 1.0))
             return Error{"layer '" + name + "': sparse channel fraction must be in (0, 1], is " +
                          std::to_string(lp.channel_fraction)};
         if (lp.mode == UpdateMode::bias_only && !has_bias(net, *op))
-            return Error{"layer '" + name + "' has no bias to train: choose frozen, sparse or full"};
+            return Error{"layer '" + name +
+                         "' has no bias to train: choose frozen, sparse or full"};
     }
     auto blocks = adapter_blocks(net);
     for (const auto& a : plan.adapters) {
-        bool found = std::any_of(blocks.begin(), blocks.end(), [&](const BlockBoundary& b) { return b.block == a; });
+        bool found = std::any_of(blocks.begin(), blocks.end(),
+                                 [&](const BlockBoundary& b) { return b.block == a; });
         if (!found)
-            return Error{"block '" + a + "' cannot carry a lite-residual adapter (it needs one 4-D input and one 4-D output)"};
+            return Error{"block '" + a +
+                         "' cannot carry a lite-residual adapter (it needs one 4-D input and one "
+                         "4-D output)"};
     }
     return ok_status();
 }
@@ -206,14 +231,16 @@ nlohmann::json plan_to_json(const TrainingPlan& plan) {
 namespace {
 
 Result<UpdateMode> parse_mode(const std::string& s, const std::string& where) {
-    for (UpdateMode m : {UpdateMode::frozen, UpdateMode::bias_only, UpdateMode::sparse, UpdateMode::full})
+    for (UpdateMode m :
+         {UpdateMode::frozen, UpdateMode::bias_only, UpdateMode::sparse, UpdateMode::full})
         if (s == update_mode_name(m)) return m;
     return Error{where + ": unknown mode '" + s + "' — modes: frozen, bias-only, sparse, full"};
 }
 
 }  // namespace
 
-Result<TrainingPlan> plan_from_json(const Network& net, const nlohmann::json& j, const std::string& source) {
+Result<TrainingPlan> plan_from_json(const Network& net, const nlohmann::json& j,
+                                    const std::string& source) {
     if (!j.is_object()) return Error{source + ": a plan is a JSON object"};
     TrainingPlan plan;
     try {
@@ -225,18 +252,27 @@ Result<TrainingPlan> plan_from_json(const Network& net, const nlohmann::json& j,
         if (j.contains("batch")) plan.batch = j.at("batch").get<int64_t>();
         if (j.contains("optimizer")) {
             std::string o = j.at("optimizer").get<std::string>();
-            if (o == "sgd") plan.optimizer = Optimizer::sgd;
-            else if (o == "sgd-momentum") plan.optimizer = Optimizer::sgd_momentum;
-            else if (o == "adam") plan.optimizer = Optimizer::adam;
-            else return Error{source + ": unknown optimizer '" + o + "' — optimizers: sgd, sgd-momentum, adam"};
+            if (o == "sgd")
+                plan.optimizer = Optimizer::sgd;
+            else if (o == "sgd-momentum")
+                plan.optimizer = Optimizer::sgd_momentum;
+            else if (o == "adam")
+                plan.optimizer = Optimizer::adam;
+            else
+                return Error{source + ": unknown optimizer '" + o +
+                             "' — optimizers: sgd, sgd-momentum, adam"};
         }
         if (j.contains("precision")) {
             std::string p = j.at("precision").get<std::string>();
-            if (p == "fp32") plan.precision = Precision::fp32;
-            else if (p == "int8") plan.precision = Precision::int8;
-            else return Error{source + ": unknown precision '" + p + "' — precisions: fp32, int8"};
+            if (p == "fp32")
+                plan.precision = Precision::fp32;
+            else if (p == "int8")
+                plan.precision = Precision::int8;
+            else
+                return Error{source + ": unknown precision '" + p + "' — precisions: fp32, int8"};
         }
-        if (j.contains("in_place_update")) plan.in_place_update = j.at("in_place_update").get<bool>();
+        if (j.contains("in_place_update"))
+            plan.in_place_update = j.at("in_place_update").get<bool>();
         if (j.contains("classes")) plan.classes = j.at("classes").get<int64_t>();
         if (j.contains("layers")) {
             for (const auto& [name, v] : j.at("layers").items()) {
@@ -250,7 +286,8 @@ Result<TrainingPlan> plan_from_json(const Network& net, const nlohmann::json& j,
                     auto m = parse_mode(v.at("mode").get<std::string>(), where);
                     if (!m) return m.error();
                     lp.mode = *m;
-                    if (v.contains("fraction")) lp.channel_fraction = v.at("fraction").get<double>();
+                    if (v.contains("fraction"))
+                        lp.channel_fraction = v.at("fraction").get<double>();
                 } else {
                     return Error{where + ": expected a mode string or {\"mode\", \"fraction\"}"};
                 }

@@ -3,11 +3,10 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/network.h"
 
@@ -65,12 +64,13 @@ std::vector<BlockBoundary> adapter_blocks(const Network& net);
 const std::vector<std::string>& preset_names();
 Result<TrainingPlan> make_preset(const Network& net, const std::string& preset);
 
-// Plan files (PLAN.json): {"preset": opt., "batch", "optimizer", "precision", "in_place_update", "classes",
-// "layers": {"<op name>": "full" | "bias-only" | "frozen" | {"mode": "sparse", "fraction": 0.25}},
-// "adapters": ["<block>", ...]}. Layer modes apply on top of the preset. Unknown layer or
-// block names are errors naming them.
+// Plan files (PLAN.json): {"preset": opt., "batch", "optimizer", "precision", "in_place_update",
+// "classes", "layers": {"<op name>": "full" | "bias-only" | "frozen" | {"mode": "sparse",
+// "fraction": 0.25}}, "adapters": ["<block>", ...]}. Layer modes apply on top of the preset.
+// Unknown layer or block names are errors naming them.
 nlohmann::json plan_to_json(const TrainingPlan& plan);
-Result<TrainingPlan> plan_from_json(const Network& net, const nlohmann::json& j, const std::string& source);
+Result<TrainingPlan> plan_from_json(const Network& net, const nlohmann::json& j,
+                                    const std::string& source);
 Result<TrainingPlan> load_plan_file(const Network& net, const std::string& path);
 
 // Checks the plan against the network: layer names exist and are trainable, fractions in

@@ -19,15 +19,18 @@ int classifier_index(const Network& net) {
 }
 
 Result<Network> replace_head(const Network& input, int64_t classes) {
-    if (classes < 1) return Error{"a classifier needs at least 1 class, not " + std::to_string(classes)};
+    if (classes < 1)
+        return Error{"a classifier needs at least 1 class, not " + std::to_string(classes)};
     int idx = classifier_index(input);
-    if (idx < 0) return Error{"network '" + input.name + "' has no Conv or Gemm classifier to replace"};
+    if (idx < 0)
+        return Error{"network '" + input.name + "' has no Conv or Gemm classifier to replace"};
     Network net = input;
     const Op& head = net.ops[static_cast<size_t>(idx)];
     const bool with_values = input.has_weights();
     for (size_t i = 0; i < head.params.size() && i < 2; ++i) {
         Parameter& p = net.params.at(head.params[i]);
-        size_t axis = (head.type == OpType::Gemm && head.attrs.get_int("transB", 1) == 0 && i == 0) ? 1 : 0;
+        size_t axis =
+            (head.type == OpType::Gemm && head.attrs.get_int("transB", 1) == 0 && i == 0) ? 1 : 0;
         p.shape[axis] = classes;
         p.values.clear();
         if (with_values) {
@@ -41,11 +44,13 @@ Result<Network> replace_head(const Network& input, int64_t classes) {
         }
     }
     for (auto it = net.tensors.begin(); it != net.tensors.end();) {
-        bool graph_input = std::find(net.inputs.begin(), net.inputs.end(), it->first) != net.inputs.end();
+        bool graph_input =
+            std::find(net.inputs.begin(), net.inputs.end(), it->first) != net.inputs.end();
         it = graph_input ? std::next(it) : net.tensors.erase(it);
     }
     if (auto s = infer_shapes(net); !s)
-        return Error{"cannot give '" + head.name + "' " + std::to_string(classes) + " classes: " + s.error().message};
+        return Error{"cannot give '" + head.name + "' " + std::to_string(classes) +
+                     " classes: " + s.error().message};
     return net;
 }
 

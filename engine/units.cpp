@@ -7,10 +7,14 @@ namespace tp {
 std::string format_bytes(int64_t bytes) {
     char buf[64];
     double b = static_cast<double>(bytes);
-    if (bytes < 1024) std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(bytes));
-    else if (bytes < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
-    else if (bytes < 1024LL * 1024 * 1024) std::snprintf(buf, sizeof buf, "%.2f MiB", b / (1024.0 * 1024.0));
-    else std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024.0 * 1024.0));
+    if (bytes < 1024)
+        std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(bytes));
+    else if (bytes < 1024 * 1024)
+        std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
+    else if (bytes < 1024LL * 1024 * 1024)
+        std::snprintf(buf, sizeof buf, "%.2f MiB", b / (1024.0 * 1024.0));
+    else
+        std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024.0 * 1024.0));
     return buf;
 }
 
@@ -27,10 +31,14 @@ std::string format_count(int64_t n) {
 std::string format_macs(int64_t macs) {
     char buf[64];
     double m = static_cast<double>(macs);
-    if (macs >= 1000000000) std::snprintf(buf, sizeof buf, "%.2f G", m / 1e9);
-    else if (macs >= 1000000) std::snprintf(buf, sizeof buf, "%.1f M", m / 1e6);
-    else if (macs >= 1000) std::snprintf(buf, sizeof buf, "%.0f k", m / 1e3);
-    else std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(macs));
+    if (macs >= 1000000000)
+        std::snprintf(buf, sizeof buf, "%.2f G", m / 1e9);
+    else if (macs >= 1000000)
+        std::snprintf(buf, sizeof buf, "%.1f M", m / 1e6);
+    else if (macs >= 1000)
+        std::snprintf(buf, sizeof buf, "%.0f k", m / 1e3);
+    else
+        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(macs));
     return buf;
 }
 

@@ -26,7 +26,7 @@ struct SolveResult {
 };
 
 class Scheduler {
-public:
+  public:
     virtual ~Scheduler() = default;
     virtual std::string name() const = 0;
     virtual SolveResult solve(const TrainingGraph& graph, const SolveOptions& options) const = 0;
@@ -35,7 +35,7 @@ public:
 // Store-all: compute every node once in the graph's order, free each output after its
 // last reader. The energy floor and the reference every other schedule is checked against.
 class StoreAllScheduler final : public Scheduler {
-public:
+  public:
     std::string name() const override { return "store-all"; }
     SolveResult solve(const TrainingGraph& graph, const SolveOptions& options) const override;
 };

@@ -9,38 +9,53 @@ namespace tp {
 
 const char* step_op_name(StepOp op) {
     switch (op) {
-        case StepOp::compute: return "compute";
-        case StepOp::recompute: return "recompute";
-        case StepOp::page_out: return "page_out";
-        case StepOp::page_in: return "page_in";
-        case StepOp::free: return "free";
+        case StepOp::compute:
+            return "compute";
+        case StepOp::recompute:
+            return "recompute";
+        case StepOp::page_out:
+            return "page_out";
+        case StepOp::page_in:
+            return "page_in";
+        case StepOp::free:
+            return "free";
     }
     return "compute";
 }
 
 const char* solve_status_name(SolveStatus s) {
     switch (s) {
-        case SolveStatus::optimal: return "optimal";
-        case SolveStatus::feasible: return "feasible";
-        case SolveStatus::infeasible: return "infeasible";
-        case SolveStatus::cancelled: return "cancelled";
-        case SolveStatus::error: return "error";
+        case SolveStatus::optimal:
+            return "optimal";
+        case SolveStatus::feasible:
+            return "feasible";
+        case SolveStatus::infeasible:
+            return "infeasible";
+        case SolveStatus::cancelled:
+            return "cancelled";
+        case SolveStatus::error:
+            return "error";
     }
     return "error";
 }
 
-SolveResult StoreAllScheduler::solve(const TrainingGraph& graph, const SolveOptions& options) const {
+SolveResult StoreAllScheduler::solve(const TrainingGraph& graph,
+                                     const SolveOptions& options) const {
     auto start = std::chrono::steady_clock::now();
     SolveResult result;
     const size_t n = graph.nodes.size();
     std::vector<int> last_use(n, -1);
     for (const auto& node : graph.nodes)
-        for (int in : node.inputs) last_use[static_cast<size_t>(in)] = std::max(last_use[static_cast<size_t>(in)], node.id);
+        for (int in : node.inputs)
+            last_use[static_cast<size_t>(in)] =
+                std::max(last_use[static_cast<size_t>(in)], node.id);
     for (const auto& node : graph.nodes) {
         result.schedule.steps.push_back({StepOp::compute, node.id});
         for (int in : node.inputs)
-            if (last_use[static_cast<size_t>(in)] == node.id) result.schedule.steps.push_back({StepOp::free, in});
-        if (last_use[static_cast<size_t>(node.id)] < 0) result.schedule.steps.push_back({StepOp::free, node.id});
+            if (last_use[static_cast<size_t>(in)] == node.id)
+                result.schedule.steps.push_back({StepOp::free, in});
+        if (last_use[static_cast<size_t>(node.id)] < 0)
+            result.schedule.steps.push_back({StepOp::free, node.id});
     }
     int64_t peak = store_all_memory(graph).peak_bytes;
     if (options.ram_budget_bytes > 0 && peak > options.ram_budget_bytes) {
@@ -50,7 +65,8 @@ SolveResult StoreAllScheduler::solve(const TrainingGraph& graph, const SolveOpti
     } else {
         result.status = SolveStatus::optimal;
     }
-    result.solve_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.solve_time_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
 }
 

@@ -14,8 +14,16 @@ namespace tp {
 class LayerTableModel : public QAbstractTableModel {
     Q_OBJECT
 
-public:
-    enum Column { LayerColumn, OpColumn, BlockColumn, OutputShapeColumn, ParamsColumn, MacsColumn, ColumnCount };
+  public:
+    enum Column {
+        LayerColumn,
+        OpColumn,
+        BlockColumn,
+        OutputShapeColumn,
+        ParamsColumn,
+        MacsColumn,
+        ColumnCount
+    };
 
     // The raw value behind a cell, for sorting and for tests: the text for name columns,
     // the element count of the first output for the shape column (so shapes sort by
@@ -32,9 +40,10 @@ public:
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
 
-private:
+  private:
     // Per-op values looked up once per network instead of on every paint.
     struct RowCache {
         qint64 trainableParams = 0;

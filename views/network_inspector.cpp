@@ -10,7 +10,9 @@
 namespace tp {
 namespace {
 
-QString html(const std::string& s) { return QString::fromStdString(s).toHtmlEscaped(); }
+QString html(const std::string& s) {
+    return QString::fromStdString(s).toHtmlEscaped();
+}
 
 QString tensorLine(const Network& net, const std::string& name) {
     const TensorInfo* t = net.tensor(name);
@@ -35,7 +37,9 @@ QString attrText(const AttrValue& value) {
 QString table(const QList<QPair<QString, QString>>& rows) {
     QString out = QStringLiteral("<table cellspacing='0' cellpadding='2'>");
     for (const auto& [label, value] : rows)
-        out += QStringLiteral("<tr><td style='color:gray; padding-right:10px' valign='top'>%1</td><td>%2</td></tr>")
+        out += QStringLiteral(
+                   "<tr><td style='color:gray; padding-right:10px' "
+                   "valign='top'>%1</td><td>%2</td></tr>")
                    .arg(label, value);
     return out + QStringLiteral("</table>");
 }
@@ -83,7 +87,8 @@ void NetworkInspector::setNetwork(std::shared_ptr<const Network> network, const 
 
 void NetworkInspector::showSummary(const QString& source) {
     if (!network_) {
-        summary_->setText(tr("<i>No network open.</i> Use File ▸ Open… or drop a .onnx file here."));
+        summary_->setText(
+            tr("<i>No network open.</i> Use File ▸ Open… or drop a .onnx file here."));
         return;
     }
     const Network& net = *network_;
@@ -116,8 +121,9 @@ void NetworkInspector::setCurrentOp(int opIndex) {
     for (const auto& name : op.outputs) outputs << tensorLine(net, name);
     for (const auto& name : op.params) {
         const Parameter* p = net.param(name);
-        QString line = QStringLiteral("%1 <span style='color:gray'>%2</span>")
-                           .arg(html(name), p ? html(shape_to_string(p->shape)) : QStringLiteral("?"));
+        QString line =
+            QStringLiteral("%1 <span style='color:gray'>%2</span>")
+                .arg(html(name), p ? html(shape_to_string(p->shape)) : QStringLiteral("?"));
         if (p && !p->trainable) line += tr(" (buffer)");
         params << line;
     }

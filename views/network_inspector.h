@@ -14,14 +14,14 @@ namespace tp {
 class NetworkInspector : public QWidget {
     Q_OBJECT
 
-public:
+  public:
     explicit NetworkInspector(QWidget* parent = nullptr);
 
     // `source` is what the network was opened from ("zoo:mcunet", a path); nullptr clears.
     void setNetwork(std::shared_ptr<const Network> network, const QString& source);
     void setCurrentOp(int opIndex);  // index into Network::ops; -1 shows no layer
 
-private:
+  private:
     void showSummary(const QString& source);
 
     std::shared_ptr<const Network> network_;

@@ -13,8 +13,10 @@ QString formatCount(qint64 n) {
 QString formatBytes(qint64 bytes) {
     QLocale locale;
     if (bytes < 1024) return locale.toString(bytes) + QStringLiteral(" B");
-    if (bytes < 1024 * 1024) return locale.toString(bytes / 1024.0, 'f', 1) + QStringLiteral(" KiB");
-    if (bytes < qint64(1024) * 1024 * 1024) return locale.toString(bytes / (1024.0 * 1024.0), 'f', 2) + QStringLiteral(" MiB");
+    if (bytes < 1024 * 1024)
+        return locale.toString(bytes / 1024.0, 'f', 1) + QStringLiteral(" KiB");
+    if (bytes < qint64(1024) * 1024 * 1024)
+        return locale.toString(bytes / (1024.0 * 1024.0), 'f', 2) + QStringLiteral(" MiB");
     return locale.toString(bytes / (1024.0 * 1024.0 * 1024.0), 'f', 2) + QStringLiteral(" GiB");
 }
 

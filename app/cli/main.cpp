@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
     if (command == "zoo") return tp::cli::run_zoo(rest);
     if (command == "inspect") return tp::cli::run_inspect(rest);
     if (command == "memory") return tp::cli::run_memory(rest);
-    std::fprintf(stderr, "trainplan: error: unknown command '%s' (commands: zoo, inspect, memory)\n", command.c_str());
+    std::fprintf(stderr,
+                 "trainplan: error: unknown command '%s' (commands: zoo, inspect, memory)\n",
+                 command.c_str());
     return 2;
 }

@@ -15,10 +15,11 @@ int main(int argc, char** argv) {
     parser.setApplicationDescription(QStringLiteral("Plan on-device training of neural networks."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("model"),
-                                 QStringLiteral("Network to open: a .onnx or .tpnet.json file, or zoo:NAME "
-                                                "(default zoo:mcunet)."),
-                                 QStringLiteral("[MODEL]"));
+    parser.addPositionalArgument(
+        QStringLiteral("model"),
+        QStringLiteral("Network to open: a .onnx or .tpnet.json file, or zoo:NAME "
+                       "(default zoo:mcunet)."),
+        QStringLiteral("[MODEL]"));
     parser.process(app);
     const QStringList args = parser.positionalArguments();
 

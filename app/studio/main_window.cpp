@@ -4,8 +4,8 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QDragEnterEvent>
-#include <QElapsedTimer>
 #include <QDropEvent>
+#include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFutureWatcher>
@@ -52,7 +52,8 @@ LoadOutcome loadInBackground(const std::string& spec) {
         if (!loaded) return {nullptr, QString::fromStdString(loaded.error().message)};
         return {std::make_shared<const Network>(std::move(loaded).value()), {}};
     } catch (const std::exception& e) {
-        return {nullptr, QStringLiteral("internal error: %1").arg(QString::fromLocal8Bit(e.what()))};
+        return {nullptr,
+                QStringLiteral("internal error: %1").arg(QString::fromLocal8Bit(e.what()))};
     }
 }
 
@@ -93,7 +94,8 @@ void MainWindow::createMenus() {
     zooMenu_->setToolTipsVisible(true);
     for (const ZooEntry& entry : zoo_entries()) {
         const QString id = QString::fromStdString(entry.id);
-        QAction* action = zooMenu_->addAction(id, this, [this, id] { openModel(QStringLiteral("zoo:") + id); });
+        QAction* action =
+            zooMenu_->addAction(id, this, [this, id] { openModel(QStringLiteral("zoo:") + id); });
         action->setStatusTip(QString::fromStdString(entry.description));
         action->setToolTip(QStringLiteral("%1\n%2").arg(QString::fromStdString(entry.description),
                                                         QString::fromStdString(entry.source)));
@@ -151,7 +153,8 @@ void MainWindow::createInspectorDock() {
 
     connect(layerTable_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
-                inspector_->setCurrentOp(current.isValid() ? layerProxy_->mapToSource(current).row() : -1);
+                inspector_->setCurrentOp(current.isValid() ? layerProxy_->mapToSource(current).row()
+                                                           : -1);
             });
 }
 
@@ -176,7 +179,8 @@ void MainWindow::createStatusBar() {
 
     totalsLabel_ = new QLabel(this);
     totalsLabel_->setObjectName(QStringLiteral("totalsLabel"));
-    totalsLabel_->setToolTip(tr("Totals from the engine: ops, trainable parameter elements, forward MACs per sample"));
+    totalsLabel_->setToolTip(
+        tr("Totals from the engine: ops, trainable parameter elements, forward MACs per sample"));
     statusBar()->addPermanentWidget(totalsLabel_);
 }
 
@@ -203,8 +207,9 @@ void MainWindow::cancelLoad() {
     statusBar()->showMessage(tr("Loading cancelled"), 5000);
 }
 
-void MainWindow::finishLoad(quint64 serial, const QString& spec, std::shared_ptr<const Network> network,
-                            const QString& error, qint64 elapsedMs) {
+void MainWindow::finishLoad(quint64 serial, const QString& spec,
+                            std::shared_ptr<const Network> network, const QString& error,
+                            qint64 elapsedMs) {
     if (serial != latestLoad_) return;  // superseded by a newer request
     setBusy(false);
     if (!network) {
@@ -214,8 +219,10 @@ void MainWindow::finishLoad(quint64 serial, const QString& spec, std::shared_ptr
         statusBar()->showMessage(message);
         if (interactive_) {
             auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not open model"),
-                                        tr("Could not open %1.").arg(QFileInfo(spec).fileName()), QMessageBox::Ok, this);
-            box->setInformativeText(error + QStringLiteral("\n\n") + tr("The current network is unchanged."));
+                                        tr("Could not open %1.").arg(QFileInfo(spec).fileName()),
+                                        QMessageBox::Ok, this);
+            box->setInformativeText(error + QStringLiteral("\n\n") +
+                                    tr("The current network is unchanged."));
             box->setAttribute(Qt::WA_DeleteOnClose);
             box->open();
         }
@@ -223,7 +230,8 @@ void MainWindow::finishLoad(quint64 serial, const QString& spec, std::shared_ptr
         return;
     }
     setNetwork(std::move(network), spec);
-    const QString elapsed = elapsedMs < 1000 ? tr("%1 ms").arg(elapsedMs) : tr("%1 s").arg(elapsedMs / 1000.0, 0, 'f', 1);
+    const QString elapsed = elapsedMs < 1000 ? tr("%1 ms").arg(elapsedMs)
+                                             : tr("%1 s").arg(elapsedMs / 1000.0, 0, 'f', 1);
     statusBar()->showMessage(tr("Opened %1 in %2").arg(spec, elapsed), 5000);
     emit modelLoaded();
 }
@@ -281,8 +289,8 @@ void MainWindow::updateTotals() {
 void MainWindow::showOpenDialog() {
     QSettings settings;
     const QString dir = settings.value(kLastDirKey).toString();
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open network"), dir,
-                                                      tr("Networks (*.onnx *.tpnet.json);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open network"), dir, tr("Networks (*.onnx *.tpnet.json);;All files (*)"));
     if (path.isEmpty()) return;
     settings.setValue(kLastDirKey, QFileInfo(path).absolutePath());
     openModel(path);

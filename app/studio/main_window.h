@@ -24,7 +24,7 @@ class NetworkInspector;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
-public:
+  public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
@@ -47,16 +47,16 @@ public:
     const std::shared_ptr<const Network>& network() const { return network_; }
     QString currentSpec() const { return currentSpec_; }
 
-signals:
+  signals:
     void modelLoaded();
     void loadFailed(const QString& message);  // names the spec and the cause
 
-protected:
+  protected:
     void closeEvent(QCloseEvent* event) override;  // remembers geometry and dock layout
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
-private:
+  private:
     void createMenus();
     void createCentralTable();
     void createStatusBar();

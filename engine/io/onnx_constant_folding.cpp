@@ -11,7 +11,9 @@ using TP = onnx::TensorProto;
 using Dims = std::vector<int64_t>;
 using Folded = std::optional<std::vector<ConstTensor>>;
 
-int64_t numel(const Dims& d) { return std::accumulate(d.begin(), d.end(), int64_t{1}, std::multiplies<>()); }
+int64_t numel(const Dims& d) {
+    return std::accumulate(d.begin(), d.end(), int64_t{1}, std::multiplies<>());
+}
 
 Dims strides_of(const Dims& d) {
     Dims s(d.size(), 1);
@@ -43,9 +45,13 @@ ConstTensor with_dims(const ConstTensor& in, Dims dims) {
     return out;
 }
 
-int64_t norm_axis(int64_t a, size_t rank) { return a < 0 ? a + static_cast<int64_t>(rank) : a; }
+int64_t norm_axis(int64_t a, size_t rank) {
+    return a < 0 ? a + static_cast<int64_t>(rank) : a;
+}
 
-Error bad(const onnx::NodeProto& n, const std::string& what) { return Error{describe(n) + ": " + what}; }
+Error bad(const onnx::NodeProto& n, const std::string& what) {
+    return Error{describe(n) + ": " + what};
+}
 
 // Axes from the attribute (opset < 13) or the second input (opset >= 13).
 std::optional<Dims> axes_of(const onnx::NodeProto& n, const WorkGraph& g) {
@@ -60,7 +66,8 @@ Result<Folded> fold_binary(const onnx::NodeProto& n, const ConstTensor& a, const
     da.insert(da.end(), a.dims.begin(), a.dims.end());
     db.insert(db.end(), b.dims.begin(), b.dims.end());
     for (size_t i = 0; i < rank; ++i) {
-        if (da[i] != db[i] && da[i] != 1 && db[i] != 1) return bad(n, "constant operands do not broadcast");
+        if (da[i] != db[i] && da[i] != 1 && db[i] != 1)
+            return bad(n, "constant operands do not broadcast");
         out[i] = da[i] == 1 ? db[i] : da[i];
     }
     const std::string& op = n.op_type();
@@ -85,22 +92,31 @@ Result<Folded> fold_binary(const onnx::NodeProto& n, const ConstTensor& a, const
             double x = a.at(ia), y = b.at(ib);
             fv.push_back(op == "Add" ? x + y : op == "Sub" ? x - y : op == "Mul" ? x * y : x / y);
         } else {
-            int64_t x = a.is_float() ? static_cast<int64_t>(a.at(ia)) : a.i[static_cast<size_t>(ia)];
-            int64_t y = b.is_float() ? static_cast<int64_t>(b.at(ib)) : b.i[static_cast<size_t>(ib)];
+            int64_t x =
+                a.is_float() ? static_cast<int64_t>(a.at(ia)) : a.i[static_cast<size_t>(ia)];
+            int64_t y =
+                b.is_float() ? static_cast<int64_t>(b.at(ib)) : b.i[static_cast<size_t>(ib)];
             if (op == "Div" && y == 0) return bad(n, "integer division by zero");
-            r.i.push_back(op == "Add" ? x + y : op == "Sub" ? x - y : op == "Mul" ? x * y : op == "Div" ? x / y : x == y);
+            r.i.push_back(op == "Add"   ? x + y
+                          : op == "Sub" ? x - y
+                          : op == "Mul" ? x * y
+                          : op == "Div" ? x / y
+                                        : x == y);
         }
     }
     if (r.is_float()) r.f = std::make_shared<const std::vector<float>>(fv.begin(), fv.end());
     return Folded{{r}};
 }
 
-Result<Folded> fold_gather(const onnx::NodeProto& n, const ConstTensor& data, const ConstTensor& idx) {
+Result<Folded> fold_gather(const onnx::NodeProto& n, const ConstTensor& data,
+                           const ConstTensor& idx) {
     if (data.dims.empty()) return bad(n, "gathers from a scalar");
     int64_t axis = norm_axis(attr_int(n, "axis").value_or(0), data.dims.size());
-    if (axis < 0 || axis >= static_cast<int64_t>(data.dims.size())) return bad(n, "axis out of range");
+    if (axis < 0 || axis >= static_cast<int64_t>(data.dims.size()))
+        return bad(n, "axis out of range");
     const int64_t dim = data.dims[static_cast<size_t>(axis)];
-    Dims outer(data.dims.begin(), data.dims.begin() + axis), inner(data.dims.begin() + axis + 1, data.dims.end());
+    Dims outer(data.dims.begin(), data.dims.begin() + axis),
+        inner(data.dims.begin() + axis + 1, data.dims.end());
     const int64_t n_outer = numel(outer), n_inner = numel(inner);
     std::vector<int64_t> src;
     for (int64_t o = 0; o < n_outer; ++o)
@@ -122,9 +138,11 @@ Result<Folded> fold_concat(const onnx::NodeProto& n, const std::vector<const Con
     Dims out = d0;
     out[static_cast<size_t>(axis)] = 0;
     for (const ConstTensor* c : in) {
-        if (c->dims.size() != d0.size() || c->is_float() != in[0]->is_float()) return bad(n, "operands differ");
+        if (c->dims.size() != d0.size() || c->is_float() != in[0]->is_float())
+            return bad(n, "operands differ");
         for (size_t d = 0; d < d0.size(); ++d)
-            if (static_cast<int64_t>(d) != axis && c->dims[d] != d0[d]) return bad(n, "operands differ off the axis");
+            if (static_cast<int64_t>(d) != axis && c->dims[d] != d0[d])
+                return bad(n, "operands differ off the axis");
         out[static_cast<size_t>(axis)] += c->dims[static_cast<size_t>(axis)];
     }
     const int64_t n_outer = numel(Dims(d0.begin(), d0.begin() + axis));
@@ -136,8 +154,10 @@ Result<Folded> fold_concat(const onnx::NodeProto& n, const std::vector<const Con
         for (const ConstTensor* c : in) {
             int64_t chunk = numel(Dims(c->dims.begin() + axis, c->dims.end()));
             for (int64_t k = o * chunk; k < (o + 1) * chunk; ++k) {
-                if (r.is_float()) fv.push_back(static_cast<float>(c->at(k)));
-                else r.i.push_back(c->i[static_cast<size_t>(k)]);
+                if (r.is_float())
+                    fv.push_back(static_cast<float>(c->at(k)));
+                else
+                    r.i.push_back(c->i[static_cast<size_t>(k)]);
             }
         }
     if (r.is_float()) r.f = std::make_shared<const std::vector<float>>(std::move(fv));
@@ -159,13 +179,15 @@ Result<Folded> fold_slice(const onnx::NodeProto& n, const WorkGraph& g, const Co
     if (axes.empty())
         for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
     if (steps.empty()) steps.assign(starts.size(), 1);
-    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+    if (ends.size() != starts.size() || axes.size() != starts.size() ||
+        steps.size() != starts.size())
         return bad(n, "starts/ends/axes/steps differ in length");
     const size_t rank = data.dims.size();
     Dims begin(rank, 0), step(rank, 1), out = data.dims;
     for (size_t i = 0; i < starts.size(); ++i) {
         int64_t a = norm_axis(axes[i], rank);
-        if (a < 0 || a >= static_cast<int64_t>(rank) || steps[i] == 0) return bad(n, "invalid axis or step");
+        if (a < 0 || a >= static_cast<int64_t>(rank) || steps[i] == 0)
+            return bad(n, "invalid axis or step");
         int64_t dim = data.dims[static_cast<size_t>(a)], st = steps[i];
         auto clampi = [&](int64_t v) {
             if (v < 0) v += dim;
@@ -181,7 +203,8 @@ Result<Folded> fold_slice(const onnx::NodeProto& n, const WorkGraph& g, const Co
     std::vector<int64_t> src;
     for (int64_t k = 0; k < numel(out); ++k) {
         int64_t s = 0;
-        for (size_t d = 0; d < rank; ++d) s += (begin[d] + ((k / sout[d]) % out[d]) * step[d]) * sin[d];
+        for (size_t d = 0; d < rank; ++d)
+            s += (begin[d] + ((k / sout[d]) % out[d]) * step[d]) * sin[d];
         src.push_back(s);
     }
     return Folded{{pick(data, src, out)}};
@@ -214,21 +237,27 @@ Result<Folded> fold_constant_node(const onnx::NodeProto& n, const WorkGraph& g) 
         if (!t) return bad(n, t.error().message);
         return Folded{{*t}};
     }
-    if (auto v = attr_ints(n, "value_ints")) return Folded{{make_ints({static_cast<int64_t>(v->size())}, *v)}};
+    if (auto v = attr_ints(n, "value_ints"))
+        return Folded{{make_ints({static_cast<int64_t>(v->size())}, *v)}};
     if (auto v = attr_int(n, "value_int")) return Folded{{make_ints({}, {*v})}};
     if (const auto* a = find_attr(n, "value_floats"))
-        return Folded{{make_floats({a->floats_size()}, std::vector<float>(a->floats().begin(), a->floats().end()))}};
+        return Folded{{make_floats({a->floats_size()},
+                                   std::vector<float>(a->floats().begin(), a->floats().end()))}};
     if (const auto* a = find_attr(n, "value_float")) return Folded{{make_floats({}, {a->f()})}};
-    return bad(n, "has no supported value attribute (sparse and string constants are not supported)");
+    return bad(n,
+               "has no supported value attribute (sparse and string constants are not supported)");
 }
 
-Result<Folded> fold_reshape(const onnx::NodeProto& n, const ConstTensor& data, const ConstTensor& shape) {
+Result<Folded> fold_reshape(const onnx::NodeProto& n, const ConstTensor& data,
+                            const ConstTensor& shape) {
     Dims target = shape.ints();
     int64_t infer_at = -1, known = 1;
     for (size_t i = 0; i < target.size(); ++i) {
         if (target[i] == 0 && i < data.dims.size()) target[i] = data.dims[i];
-        if (target[i] == -1) infer_at = static_cast<int64_t>(i);
-        else known *= target[i];
+        if (target[i] == -1)
+            infer_at = static_cast<int64_t>(i);
+        else
+            known *= target[i];
     }
     if (infer_at >= 0 && known > 0) target[static_cast<size_t>(infer_at)] = data.numel() / known;
     if (numel(target) != data.numel()) return bad(n, "cannot reshape its constant input");
@@ -243,23 +272,33 @@ Result<Folded> try_fold(const onnx::NodeProto& n, const WorkGraph& g) {
     if (op == "Constant") return fold_constant_node(n, g);
     if (op == "Shape") {
         Dims dims;
-        if (const ConstTensor* c = g.constant(input_at(n, 0))) dims = c->dims;
-        else if (auto it = g.shapes.find(input_at(n, 0)); it != g.shapes.end()) dims = it->second;
-        else return Folded{};
+        if (const ConstTensor* c = g.constant(input_at(n, 0)))
+            dims = c->dims;
+        else if (auto it = g.shapes.find(input_at(n, 0)); it != g.shapes.end())
+            dims = it->second;
+        else
+            return Folded{};
         int64_t r = static_cast<int64_t>(dims.size());
-        int64_t start = std::clamp<int64_t>(norm_axis(attr_int(n, "start").value_or(0), dims.size()), 0, r);
-        int64_t end = std::clamp<int64_t>(norm_axis(attr_int(n, "end").value_or(r), dims.size()), 0, r);
+        int64_t start =
+            std::clamp<int64_t>(norm_axis(attr_int(n, "start").value_or(0), dims.size()), 0, r);
+        int64_t end =
+            std::clamp<int64_t>(norm_axis(attr_int(n, "end").value_or(r), dims.size()), 0, r);
         Dims v(dims.begin() + start, dims.begin() + std::max(start, end));
         return Folded{{make_ints({static_cast<int64_t>(v.size())}, v)}};
     }
-    static const char* const kFoldable[] = {"Identity", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast",
-                                             "Slice", "Add", "Sub", "Mul", "Div", "Equal", "ConstantOfShape",
-                                             "Range", "Reshape", "Size"};
-    if (std::find(std::begin(kFoldable), std::end(kFoldable), op) == std::end(kFoldable)) return Folded{};
+    static const char* const kFoldable[] = {
+        "Identity",        "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast",
+        "Slice",           "Add",    "Sub",       "Mul",     "Div",    "Equal",
+        "ConstantOfShape", "Range",  "Reshape",   "Size"};
+    if (std::find(std::begin(kFoldable), std::end(kFoldable), op) == std::end(kFoldable))
+        return Folded{};
     std::vector<const ConstTensor*> in;
     bool all_loaded = true;
     for (const auto& name : n.input()) {
-        if (name.empty()) { in.push_back(nullptr); continue; }
+        if (name.empty()) {
+            in.push_back(nullptr);
+            continue;
+        }
         const ConstTensor* c = g.constant(name);
         if (!c) return Folded{};
         all_loaded = all_loaded && c->loaded;
@@ -267,7 +306,8 @@ Result<Folded> try_fold(const onnx::NodeProto& n, const WorkGraph& g) {
     }
     if (in.empty() || !in[0]) return Folded{};
     // Without values only ops whose result dims do not depend on values can fold.
-    bool dims_only = op == "Identity" || op == "Cast" || op == "Add" || op == "Sub" || op == "Mul" || op == "Div";
+    bool dims_only = op == "Identity" || op == "Cast" || op == "Add" || op == "Sub" ||
+                     op == "Mul" || op == "Div";
     for (size_t k = 1; k < in.size(); ++k)
         if (in[k] && !in[k]->loaded) return Folded{};
     if (!all_loaded && !dims_only) return Folded{};
@@ -289,7 +329,8 @@ Result<Folded> try_fold(const onnx::NodeProto& n, const WorkGraph& g) {
         return fold_concat(n, in);
     }
     if (op == "Slice") {
-        if (g.opset >= 10 && (in.size() < 3 || !in[1] || !in[2])) return bad(n, "needs starts and ends");
+        if (g.opset >= 10 && (in.size() < 3 || !in[1] || !in[2]))
+            return bad(n, "needs starts and ends");
         return fold_slice(n, g, x);
     }
     if (op == "Reshape") {
@@ -303,9 +344,11 @@ Result<Folded> try_fold(const onnx::NodeProto& n, const WorkGraph& g) {
         if (op == "Squeeze") {
             Dims out;
             for (size_t d = 0; d < dims.size(); ++d) {
-                bool drop = axes ? std::find_if(axes->begin(), axes->end(), [&](int64_t a) {
-                                       return norm_axis(a, dims.size()) == static_cast<int64_t>(d);
-                                   }) != axes->end()
+                bool drop = axes ? std::find_if(axes->begin(), axes->end(),
+                                                [&](int64_t a) {
+                                                    return norm_axis(a, dims.size()) ==
+                                                           static_cast<int64_t>(d);
+                                                }) != axes->end()
                                  : dims[d] == 1;
                 if (drop && dims[d] != 1) return bad(n, "squeezes a dimension that is not 1");
                 if (!drop) out.push_back(dims[d]);
@@ -328,17 +371,20 @@ Result<Folded> try_fold(const onnx::NodeProto& n, const WorkGraph& g) {
         ConstTensor value = make_floats({1}, {0.0f});
         if (const auto* a = find_attr(n, "value")) {
             auto t = load_tensor(a->t(), g.base_dir);
-            if (!t || t->numel() != 1 || !t->loaded) return bad(n, "has an invalid value attribute");
+            if (!t || t->numel() != 1 || !t->loaded)
+                return bad(n, "has an invalid value attribute");
             value = *t;
         }
         if (numel(dims) > (int64_t{1} << 24)) return Folded{};
-        return Folded{{pick(value, std::vector<int64_t>(static_cast<size_t>(numel(dims)), 0), dims)}};
+        return Folded{
+            {pick(value, std::vector<int64_t>(static_cast<size_t>(numel(dims)), 0), dims)}};
     }
     if (op == "Range") {
         if (in.size() != 3 || !in[1] || !in[2]) return bad(n, "needs start, limit and delta");
         double start = x.at(0), limit = in[1]->at(0), delta = in[2]->at(0);
         if (delta == 0) return bad(n, "has delta 0");
-        int64_t count = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((limit - start) / delta)));
+        int64_t count =
+            std::max<int64_t>(0, static_cast<int64_t>(std::ceil((limit - start) / delta)));
         if (count > (int64_t{1} << 24)) return Folded{};
         if (x.is_float()) {
             std::vector<float> v;
@@ -346,7 +392,8 @@ Result<Folded> try_fold(const onnx::NodeProto& n, const WorkGraph& g) {
             return Folded{{make_floats({count}, v, x.dtype)}};
         }
         std::vector<int64_t> v;
-        for (int64_t k = 0; k < count; ++k) v.push_back(static_cast<int64_t>(start) + k * static_cast<int64_t>(delta));
+        for (int64_t k = 0; k < count; ++k)
+            v.push_back(static_cast<int64_t>(start) + k * static_cast<int64_t>(delta));
         return Folded{{make_ints({count}, v, x.dtype)}};
     }
     return Folded{};
@@ -365,9 +412,11 @@ Result<int> fold_constants(WorkGraph& g) {
         }
         auto& values = **r;
         if (values.size() != static_cast<size_t>(n.output_size())) {
-            if (n.output_size() < static_cast<int>(values.size())) return bad(n, "has too few outputs");
+            if (n.output_size() < static_cast<int>(values.size()))
+                return bad(n, "has too few outputs");
         }
-        for (size_t k = 0; k < values.size(); ++k) g.consts[n.output(static_cast<int>(k))] = std::move(values[k]);
+        for (size_t k = 0; k < values.size(); ++k)
+            g.consts[n.output(static_cast<int>(k))] = std::move(values[k]);
         ++folded;
     }
     g.nodes = std::move(kept);

@@ -12,6 +12,7 @@ namespace tp::onnx_detail {
 Result<int> fold_constants(WorkGraph& g);
 
 // Evaluates one node if it folds; nullopt when it must stay in the graph.
-Result<std::optional<std::vector<ConstTensor>>> try_fold(const onnx::NodeProto& n, const WorkGraph& g);
+Result<std::optional<std::vector<ConstTensor>>> try_fold(const onnx::NodeProto& n,
+                                                         const WorkGraph& g);
 
 }  // namespace tp::onnx_detail

@@ -3,14 +3,14 @@
 // against ONNX's -> structural validation.
 #include "engine/io/onnx_import.h"
 
+#include <onnx/shape_inference/implementation.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <onnx/shape_inference/implementation.h>
 
 #include "engine/io/onnx_constant_folding.h"
 #include "engine/io/onnx_op_mapping.h"
@@ -29,11 +29,17 @@ constexpr int kMaxFoldRounds = 64;
 
 Result<DType> dtype_of(int32_t elem_type) {
     switch (elem_type) {
-        case onnx::TensorProto::FLOAT: return DType::f32;
-        case onnx::TensorProto::INT64: return DType::i64;
-        case onnx::TensorProto::INT32: return DType::i32;
-        case onnx::TensorProto::INT8: return DType::i8;
-        default: return Error{"element type " + std::to_string(elem_type) + " (TrainPlan supports float32, int64, int32, int8)"};
+        case onnx::TensorProto::FLOAT:
+            return DType::f32;
+        case onnx::TensorProto::INT64:
+            return DType::i64;
+        case onnx::TensorProto::INT32:
+            return DType::i32;
+        case onnx::TensorProto::INT8:
+            return DType::i8;
+        default:
+            return Error{"element type " + std::to_string(elem_type) +
+                         " (TrainPlan supports float32, int64, int32, int8)"};
     }
 }
 
@@ -64,8 +70,9 @@ Result<std::vector<GraphInput>> graph_inputs(const onnx::GraphProto& graph, cons
                 in.shape.push_back(1);  // symbolic or unknown batch
             } else {
                 std::string label = dim.has_dim_param() ? "'" + dim.dim_param() + "'" : "unknown";
-                return Error{what + " has " + label + " dimension " + std::to_string(d) +
-                             "; only the batch dimension may be symbolic (export with a fixed input size)"};
+                return Error{
+                    what + " has " + label + " dimension " + std::to_string(d) +
+                    "; only the batch dimension may be symbolic (export with a fixed input size)"};
             }
         }
         out.push_back(std::move(in));
@@ -81,7 +88,8 @@ void set_static_shape(onnx::ValueInfoProto& vi, int32_t elem_type, const Shape& 
     for (int64_t d : shape) s->add_dim()->set_dim_value(d);
 }
 
-void collect_static_shape(const onnx::ValueInfoProto& vi, std::map<std::string, std::vector<int64_t>>& shapes) {
+void collect_static_shape(const onnx::ValueInfoProto& vi,
+                          std::map<std::string, std::vector<int64_t>>& shapes) {
     if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
     std::vector<int64_t> dims;
     for (const auto& d : vi.type().tensor_type().shape().dim()) {
@@ -93,7 +101,8 @@ void collect_static_shape(const onnx::ValueInfoProto& vi, std::map<std::string, 
 
 // Runs ONNX shape inference on the not-yet-folded nodes (constants as initializers) and
 // records every fully static shape it finds.
-Status onnx_shape_inference(const onnx::ModelProto& original, const std::vector<GraphInput>& inputs, WorkGraph& g) {
+Status onnx_shape_inference(const onnx::ModelProto& original, const std::vector<GraphInput>& inputs,
+                            WorkGraph& g) {
     onnx::ModelProto m;
     m.set_ir_version(std::max<int64_t>(original.ir_version(), 7));
     *m.mutable_opset_import() = original.opset_import();
@@ -106,7 +115,8 @@ Status onnx_shape_inference(const onnx::ModelProto& original, const std::vector<
     }
     for (const auto& out : original.graph().output()) {
         auto* vi = graph->add_output();
-        vi->set_name(out.name());  // no declared type: ONNX infers it, our cross-check compares shapes
+        vi->set_name(
+            out.name());  // no declared type: ONNX infers it, our cross-check compares shapes
     }
     std::set<std::string> added;
     for (const auto& n : g.nodes) {
@@ -131,10 +141,12 @@ Status onnx_shape_inference(const onnx::ModelProto& original, const std::vector<
 Status check_opset(const onnx::ModelProto& m, WorkGraph& g) {
     for (const auto& imp : m.opset_import())
         if (imp.domain().empty() || imp.domain() == "ai.onnx") g.opset = imp.version();
-    if (g.opset == 0) return Error{g.source + ": the model declares no default-domain (ai.onnx) opset"};
+    if (g.opset == 0)
+        return Error{g.source + ": the model declares no default-domain (ai.onnx) opset"};
     if (g.opset < kMinOpset || g.opset > kMaxOpset)
-        return Error{g.source + ": ONNX opset " + std::to_string(g.opset) + " is not supported; TrainPlan imports opset " +
-                     std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) +
+        return Error{g.source + ": ONNX opset " + std::to_string(g.opset) +
+                     " is not supported; TrainPlan imports opset " + std::to_string(kMinOpset) +
+                     " to " + std::to_string(kMaxOpset) +
                      " (re-export with opset_version=13 or convert with onnx.version_converter)"};
     return ok_status();
 }
@@ -146,8 +158,9 @@ Status cross_check_shapes(const Network& net, const WorkGraph& g) {
             auto it = g.shapes.find(out);
             const TensorInfo* t = net.tensor(out);
             if (it == g.shapes.end() || !t || it->second == t->shape) continue;
-            return Error{g.source + ": shape check failed at node '" + op.name + "' output '" + out + "': ONNX infers " +
-                         shape_to_string(it->second) + ", TrainPlan infers " + shape_to_string(t->shape)};
+            return Error{g.source + ": shape check failed at node '" + op.name + "' output '" +
+                         out + "': ONNX infers " + shape_to_string(it->second) +
+                         ", TrainPlan infers " + shape_to_string(t->shape)};
         }
     return ok_status();
 }
@@ -157,17 +170,21 @@ std::string network_name(const std::string& source, const onnx::GraphProto& grap
     return stem.empty() ? graph.name() : stem;
 }
 
-Result<Network> import_model(const std::string& bytes, const std::string& source, const std::string& base_dir) {
+Result<Network> import_model(const std::string& bytes, const std::string& source,
+                             const std::string& base_dir) {
     if (bytes.empty()) return Error{source + ": the file is empty, not an ONNX model"};
     onnx::ModelProto model;
     if (!model.ParseFromString(bytes))
-        return Error{source + ": not a valid ONNX model (protobuf parsing failed: the file is truncated, corrupt "
-                              "or not ONNX)"};
+        return Error{
+            source +
+            ": not a valid ONNX model (protobuf parsing failed: the file is truncated, corrupt "
+            "or not ONNX)"};
     WorkGraph g;
     g.source = source;
     g.base_dir = base_dir;
     if (!model.has_graph() || model.graph().node_size() == 0)
-        return Error{source + ": not a valid ONNX model (it has no graph nodes; the file may be truncated)"};
+        return Error{source +
+                     ": not a valid ONNX model (it has no graph nodes; the file may be truncated)"};
     if (auto s = check_opset(model, g); !s) return s.error();
     const auto& graph = model.graph();
     for (const auto& init : graph.initializer()) {
@@ -197,7 +214,9 @@ Result<Network> import_model(const std::string& bytes, const std::string& source
         net.tensors[in.name] = TensorInfo{in.name, in.shape, in.dtype};
     }
     for (const auto& o : g.outputs) {
-        if (g.constant(o)) return Error{source + ": graph output '" + o + "' is a constant, not computed from the input"};
+        if (g.constant(o))
+            return Error{source + ": graph output '" + o +
+                         "' is a constant, not computed from the input"};
         net.outputs.push_back(o);
     }
     if (auto s = map_nodes(g, net); !s) return s.error();
@@ -223,7 +242,8 @@ Result<Network> import_onnx_bytes(const std::string& bytes, const std::string& s
 Result<Network> import_onnx_file(const std::string& path) {
     try {
         std::error_code ec;
-        if (std::filesystem::is_directory(path, ec)) return Error{path + ": is a directory, not an ONNX file"};
+        if (std::filesystem::is_directory(path, ec))
+            return Error{path + ": is a directory, not an ONNX file"};
         std::ifstream in(path, std::ios::binary);
         if (!in) return Error{path + ": cannot open the file (" + std::strerror(errno) + ")"};
         std::ostringstream buf;

@@ -10,11 +10,44 @@ namespace {
 // Clip bounds ONNX leaves open: the float range, so the bound never binds.
 constexpr double kFloatMax = 3.4028234663852886e38;
 
-const char* const kSupported[] = {
-    "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "Div", "Dropout", "Erf",
-    "Flatten", "Gather", "Gelu", "Gemm", "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity",
-    "LayerNormalization", "MatMul", "MaxPool", "Mul", "Pad", "Pow", "ReduceMean", "Relu", "Reshape", "Shape",
-    "Sigmoid", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze"};
+const char* const kSupported[] = {"Add",
+                                  "AveragePool",
+                                  "BatchNormalization",
+                                  "Clip",
+                                  "Concat",
+                                  "Constant",
+                                  "Conv",
+                                  "Div",
+                                  "Dropout",
+                                  "Erf",
+                                  "Flatten",
+                                  "Gather",
+                                  "Gelu",
+                                  "Gemm",
+                                  "GlobalAveragePool",
+                                  "HardSigmoid",
+                                  "HardSwish",
+                                  "Identity",
+                                  "LayerNormalization",
+                                  "MatMul",
+                                  "MaxPool",
+                                  "Mul",
+                                  "Pad",
+                                  "Pow",
+                                  "ReduceMean",
+                                  "Relu",
+                                  "Reshape",
+                                  "Shape",
+                                  "Sigmoid",
+                                  "Slice",
+                                  "Softmax",
+                                  "Split",
+                                  "Sqrt",
+                                  "Squeeze",
+                                  "Sub",
+                                  "Tanh",
+                                  "Transpose",
+                                  "Unsqueeze"};
 
 // Ops accepted only where they fold to constants (shape arithmetic).
 const char* const kFoldOnly[] = {"Cast", "ConstantOfShape", "Equal", "Range", "Size"};
@@ -24,9 +57,10 @@ bool listed(const char* const* begin, const char* const* end, const std::string&
 }
 
 Error unsupported(const WorkGraph& g, const onnx::NodeProto& n, const std::string& name) {
-    std::string t = n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : n.domain() + "." + n.op_type();
-    return Error{g.source + ": unsupported ONNX op '" + t + "' at node '" + name + "' — supported ops: " +
-                 supported_onnx_ops()};
+    std::string t = n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type()
+                                                                  : n.domain() + "." + n.op_type();
+    return Error{g.source + ": unsupported ONNX op '" + t + "' at node '" + name +
+                 "' — supported ops: " + supported_onnx_ops()};
 }
 
 using Ints = std::vector<int64_t>;
@@ -41,7 +75,8 @@ struct Mapper {
 
     Mapper(const WorkGraph& graph, Network& network) : g(graph), net(network) {
         for (int k = 0; k < static_cast<int>(g.nodes.size()); ++k)
-            for (const auto& in : g.nodes[static_cast<size_t>(k)].input()) consumers[in].push_back(k);
+            for (const auto& in : g.nodes[static_cast<size_t>(k)].input())
+                consumers[in].push_back(k);
         graph_outputs.insert(g.outputs.begin(), g.outputs.end());
     }
 
@@ -61,17 +96,21 @@ struct Mapper {
     }
 
     // A required constant input (shape, axes, bounds); Error when it is computed at run time.
-    Result<const ConstTensor*> constant(const onnx::NodeProto& n, int i, const std::string& role) const {
+    Result<const ConstTensor*> constant(const onnx::NodeProto& n, int i,
+                                        const std::string& role) const {
         std::string name = input_at(n, i);
         const ConstTensor* c = g.constant(name);
         if (!c)
             return fail(n, role + " input '" + name +
-                               "' is not a constant (it is computed at run time); TrainPlan needs it fixed at import");
-        if (!c->loaded) return fail(n, role + " input '" + name + "' lives in a missing external data file");
+                               "' is not a constant (it is computed at run time); TrainPlan needs "
+                               "it fixed at import");
+        if (!c->loaded)
+            return fail(n, role + " input '" + name + "' lives in a missing external data file");
         return c;
     }
 
-    std::optional<Ints> optional_ints(const onnx::NodeProto& n, int i, const std::string& role, Error* err) const {
+    std::optional<Ints> optional_ints(const onnx::NodeProto& n, int i, const std::string& role,
+                                      Error* err) const {
         if (input_at(n, i).empty()) return std::nullopt;
         auto c = constant(n, i, role);
         if (!c) {
@@ -84,7 +123,9 @@ struct Mapper {
     Status param(const onnx::NodeProto& n, int i, bool trainable, const std::string& role, Op& op) {
         std::string name = input_at(n, i);
         const ConstTensor* c = g.constant(name);
-        if (!c) return fail(n, role + " '" + name + "' must be an initializer, but it is computed at run time");
+        if (!c)
+            return fail(
+                n, role + " '" + name + "' must be an initializer, but it is computed at run time");
         if (!c->is_float()) return fail(n, role + " '" + name + "' is not a floating-point tensor");
         if (!net.params.count(name)) {
             Parameter p{name, c->dims, DType::f32, trainable, {}};
@@ -100,8 +141,11 @@ struct Mapper {
         for (int i = 0; i < n.output_size(); ++i) {
             const std::string& o = n.output(i);
             if (o.empty()) continue;
-            if (i < keep) op.outputs.push_back(o);
-            else if (used(o)) return fail(n, "output " + std::to_string(i) + " ('" + o + "') is used; only the main output is supported");
+            if (i < keep)
+                op.outputs.push_back(o);
+            else if (used(o))
+                return fail(n, "output " + std::to_string(i) + " ('" + o +
+                                   "') is used; only the main output is supported");
         }
         return ok_status();
     }
@@ -109,7 +153,8 @@ struct Mapper {
     Status check_auto_pad(const onnx::NodeProto& n) const {
         std::string p = attr_string(n, "auto_pad").value_or("NOTSET");
         if (p != "NOTSET" && !p.empty())
-            return fail(n, "auto_pad '" + p + "' is not supported; export with explicit pads (auto_pad NOTSET)");
+            return fail(n, "auto_pad '" + p +
+                               "' is not supported; export with explicit pads (auto_pad NOTSET)");
         return ok_status();
     }
 
@@ -131,7 +176,8 @@ Status Mapper::map_conv(const onnx::NodeProto& n, Op& op) {
     const Ints& w = g.constant(n.input(1))->dims;
     if (w.size() < 3) return fail(n, "weight must have rank >= 3");
     size_t spatial = w.size() - 2;
-    op.attrs.set("kernel_shape", attr_ints(n, "kernel_shape").value_or(Ints(w.begin() + 2, w.end())));
+    op.attrs.set("kernel_shape",
+                 attr_ints(n, "kernel_shape").value_or(Ints(w.begin() + 2, w.end())));
     op.attrs.set("strides", attr_ints(n, "strides").value_or(Ints(spatial, 1)));
     op.attrs.set("pads", attr_ints(n, "pads").value_or(Ints(2 * spatial, 0)));
     op.attrs.set("dilations", attr_ints(n, "dilations").value_or(Ints(spatial, 1)));
@@ -156,7 +202,9 @@ Status Mapper::map_gemm(const onnx::NodeProto& n, Op& op) {
 Status Mapper::map_matmul(const onnx::NodeProto& n, Op& op) {
     const ConstTensor* a = g.constant(input_at(n, 0));
     const ConstTensor* b = g.constant(input_at(n, 1));
-    if (a) return fail(n, "a constant first operand is not supported (weights must be the second operand)");
+    if (a)
+        return fail(
+            n, "a constant first operand is not supported (weights must be the second operand)");
     if (!b) {
         op.type = OpType::MatMul;
         if (auto s = activation(n, 0, op); !s) return s;
@@ -191,7 +239,8 @@ Status Mapper::map_binary(const onnx::NodeProto& n, Op& op) {
     if (n.input_size() != 2) return fail(n, "needs two operands");
     const ConstTensor* a = g.constant(n.input(0));
     const ConstTensor* b = g.constant(n.input(1));
-    if (a && b) return fail(n, "both operands are constants without values (missing external data)");
+    if (a && b)
+        return fail(n, "both operands are constants without values (missing external data)");
     if (!a && !b) {
         if (op.type == OpType::Pow) return fail(n, "the exponent must be a constant scalar");
         op.inputs = {n.input(0), n.input(1)};
@@ -201,7 +250,8 @@ Status Mapper::map_binary(const onnx::NodeProto& n, Op& op) {
     const ConstTensor* c = a ? a : b;
     op.inputs.push_back(n.input(1 - ci));
     if (op.type == OpType::Pow) {
-        if (ci != 1 || c->numel() != 1 || !c->loaded) return fail(n, "the exponent must be a constant scalar");
+        if (ci != 1 || c->numel() != 1 || !c->loaded)
+            return fail(n, "the exponent must be a constant scalar");
         op.attrs.set("exponent", c->at(0));
         return outputs(n, 1, op);
     }
@@ -211,7 +261,8 @@ Status Mapper::map_binary(const onnx::NodeProto& n, Op& op) {
         return s;
     }
     // Which side the constant sits on matters for Sub and Div: reverse=1 means const op x.
-    if (ci == 0 && (op.type == OpType::Sub || op.type == OpType::Div)) op.attrs.set("reverse", int64_t{1});
+    if (ci == 0 && (op.type == OpType::Sub || op.type == OpType::Div))
+        op.attrs.set("reverse", int64_t{1});
     return outputs(n, 1, op);
 }
 
@@ -306,7 +357,8 @@ Status Mapper::map_shape_op(const onnx::NodeProto& n, Op& op) {
             if (!axes && op.type == OpType::Unsqueeze) return fail(n, "has no axes");
             if (!axes) {  // ONNX squeezes every dim of size 1
                 auto it = g.shapes.find(x);
-                if (it == g.shapes.end()) return fail(n, "squeezes all unit dims of an input of unknown shape");
+                if (it == g.shapes.end())
+                    return fail(n, "squeezes all unit dims of an input of unknown shape");
                 axes = Ints{};
                 for (size_t d = 0; d < it->second.size(); ++d)
                     if (it->second[d] == 1) axes->push_back(static_cast<int64_t>(d));
@@ -326,7 +378,8 @@ Status Mapper::map_shape_op(const onnx::NodeProto& n, Op& op) {
             int64_t axis = attr_int(n, "axis").value_or(g.opset >= 13 ? -1 : 1);
             auto r = rank();
             if (g.opset < 13 && r && axis != -1 && axis != static_cast<int64_t>(*r) - 1)
-                return fail(n, "opset " + std::to_string(g.opset) + " Softmax over a non-last axis is not supported");
+                return fail(n, "opset " + std::to_string(g.opset) +
+                                   " Softmax over a non-last axis is not supported");
             op.attrs.set("axis", axis);
             break;
         }
@@ -340,7 +393,9 @@ Status Mapper::map_shape_op(const onnx::NodeProto& n, Op& op) {
             op.attrs.set("ratio", ratio);
             break;
         }
-        case OpType::Flatten: op.attrs.set("axis", attr_int(n, "axis").value_or(1)); break;
+        case OpType::Flatten:
+            op.attrs.set("axis", attr_int(n, "axis").value_or(1));
+            break;
         case OpType::Concat: {
             auto axis = attr_int(n, "axis");
             if (!axis) return fail(n, "has no axis");
@@ -356,7 +411,8 @@ Status Mapper::map_shape_op(const onnx::NodeProto& n, Op& op) {
             op.attrs.set("alpha", attr_float(n, "alpha").value_or(0.2));
             op.attrs.set("beta", attr_float(n, "beta").value_or(0.5));
             break;
-        default: break;
+        default:
+            break;
     }
     return outputs(n, 1, op);
 }
@@ -365,7 +421,8 @@ Result<Op> Mapper::map_node(int k) {
     const auto& n = g.nodes[static_cast<size_t>(k)];
     Op op;
     op.name = n.name().empty() ? n.op_type() + "_" + std::to_string(k) : n.name();
-    for (int i = 2; op_names.count(op.name); ++i) op.name = (n.name().empty() ? n.op_type() : n.name()) + "_" + std::to_string(i);
+    for (int i = 2; op_names.count(op.name); ++i)
+        op.name = (n.name().empty() ? n.op_type() : n.name()) + "_" + std::to_string(i);
     op_names.insert(op.name);
     op.block = block_from_node_name(n.name());
     const std::string& t = n.op_type();
@@ -373,26 +430,45 @@ Result<Op> Mapper::map_node(int k) {
     bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
     if (!default_domain || !listed(std::begin(kSupported), std::end(kSupported), t)) {
         if (default_domain && listed(std::begin(kFoldOnly), std::end(kFoldOnly), t))
-            return fail(n, "is supported only on constants (shape arithmetic), but its input '" + input_at(n, 0) +
-                               "' is computed at run time");
+            return fail(n, "is supported only on constants (shape arithmetic), but its input '" +
+                               input_at(n, 0) + "' is computed at run time");
         return unsupported(g, n, op.name);
     }
     if (!type)  // Shape, Constant
-        return fail(n, "could not be folded to a constant: its input '" + input_at(n, 0) + "' has no static shape");
+        return fail(n, "could not be folded to a constant: its input '" + input_at(n, 0) +
+                           "' has no static shape");
     op.type = *type;
     Status s = ok_status();
     switch (op.type) {
-        case OpType::Conv: s = map_conv(n, op); break;
-        case OpType::Gemm: s = map_gemm(n, op); break;
-        case OpType::MatMul: s = map_matmul(n, op); break;
-        case OpType::Add: case OpType::Sub: case OpType::Mul: case OpType::Div: case OpType::Pow:
+        case OpType::Conv:
+            s = map_conv(n, op);
+            break;
+        case OpType::Gemm:
+            s = map_gemm(n, op);
+            break;
+        case OpType::MatMul:
+            s = map_matmul(n, op);
+            break;
+        case OpType::Add:
+        case OpType::Sub:
+        case OpType::Mul:
+        case OpType::Div:
+        case OpType::Pow:
             s = map_binary(n, op);
             break;
-        case OpType::MaxPool: case OpType::AveragePool: s = map_pool(n, op); break;
+        case OpType::MaxPool:
+        case OpType::AveragePool:
+            s = map_pool(n, op);
+            break;
         case OpType::BatchNormalization:
             if (!(s = activation(n, 0, op))) break;
             for (int i = 1; i <= 4 && s; ++i)
-                s = param(n, i, i <= 2, i == 1 ? "scale" : i == 2 ? "bias" : i == 3 ? "mean" : "var", op);
+                s = param(n, i, i <= 2,
+                          i == 1   ? "scale"
+                          : i == 2 ? "bias"
+                          : i == 3 ? "mean"
+                                   : "var",
+                          op);
             if (!s) break;
             op.attrs.set("epsilon", attr_float(n, "epsilon").value_or(1e-5));
             s = outputs(n, 1, op);
@@ -400,8 +476,10 @@ Result<Op> Mapper::map_node(int k) {
         case OpType::LayerNormalization: {
             int64_t axis = attr_int(n, "axis").value_or(-1);
             auto it = g.shapes.find(input_at(n, 0));
-            if (axis != -1 && (it == g.shapes.end() || axis != static_cast<int64_t>(it->second.size()) - 1))
-                return fail(n, "normalizes from axis " + std::to_string(axis) + "; only the last axis is supported");
+            if (axis != -1 &&
+                (it == g.shapes.end() || axis != static_cast<int64_t>(it->second.size()) - 1))
+                return fail(n, "normalizes from axis " + std::to_string(axis) +
+                                   "; only the last axis is supported");
             if (!(s = activation(n, 0, op))) break;
             if (!(s = param(n, 1, true, "scale", op))) break;
             if (!input_at(n, 2).empty() && !(s = param(n, 2, true, "bias", op))) break;
@@ -411,15 +489,20 @@ Result<Op> Mapper::map_node(int k) {
         }
         case OpType::Gather: {
             const ConstTensor* table = g.constant(input_at(n, 0));
-            if (!table || g.constant(input_at(n, 1)) || attr_int(n, "axis").value_or(0) != 0 || table->dims.size() != 2)
-                return fail(n, "Gather is supported as an embedding lookup only: a 2-D initializer table, "
-                               "activation indices, axis 0");
+            if (!table || g.constant(input_at(n, 1)) || attr_int(n, "axis").value_or(0) != 0 ||
+                table->dims.size() != 2)
+                return fail(
+                    n,
+                    "Gather is supported as an embedding lookup only: a 2-D initializer table, "
+                    "activation indices, axis 0");
             if (!(s = activation(n, 1, op))) break;
             if (!(s = param(n, 0, true, "embedding table", op))) break;
             s = outputs(n, 1, op);
             break;
         }
-        default: s = map_shape_op(n, op); break;
+        default:
+            s = map_shape_op(n, op);
+            break;
     }
     if (!s) return s.error();
     return op;
@@ -446,10 +529,23 @@ std::string supported_onnx_ops() {
 
 // The fewest inputs each supported op needs (later passes index inputs up to this).
 int min_inputs(const std::string& op) {
-    static const std::map<std::string, int> n = {
-        {"Constant", 0}, {"Add", 2}, {"Sub", 2}, {"Mul", 2}, {"Div", 2}, {"Pow", 2}, {"Equal", 2}, {"Conv", 2},
-        {"Gemm", 2}, {"MatMul", 2}, {"BatchNormalization", 5}, {"LayerNormalization", 2}, {"Gather", 2},
-        {"Reshape", 2}, {"Slice", 3}, {"Pad", 2}, {"Range", 3}};
+    static const std::map<std::string, int> n = {{"Constant", 0},
+                                                 {"Add", 2},
+                                                 {"Sub", 2},
+                                                 {"Mul", 2},
+                                                 {"Div", 2},
+                                                 {"Pow", 2},
+                                                 {"Equal", 2},
+                                                 {"Conv", 2},
+                                                 {"Gemm", 2},
+                                                 {"MatMul", 2},
+                                                 {"BatchNormalization", 5},
+                                                 {"LayerNormalization", 2},
+                                                 {"Gather", 2},
+                                                 {"Reshape", 2},
+                                                 {"Slice", 3},
+                                                 {"Pad", 2},
+                                                 {"Range", 3}};
     auto it = n.find(op);
     return it == n.end() ? 1 : it->second;
 }
@@ -459,14 +555,16 @@ Status check_supported(const WorkGraph& g) {
         const auto& n = g.nodes[k];
         std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(k) : n.name();
         bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
-        if (!default_domain || (!listed(std::begin(kSupported), std::end(kSupported), n.op_type()) &&
-                                !listed(std::begin(kFoldOnly), std::end(kFoldOnly), n.op_type())))
+        if (!default_domain ||
+            (!listed(std::begin(kSupported), std::end(kSupported), n.op_type()) &&
+             !listed(std::begin(kFoldOnly), std::end(kFoldOnly), n.op_type())))
             return unsupported(g, n, name);
         if (n.output_size() == 0 || n.output(0).empty())
             return Error{g.source + ": " + describe(n) + " has no output"};
         if (n.input_size() < min_inputs(n.op_type()))
             return Error{g.source + ": " + describe(n) + " has " + std::to_string(n.input_size()) +
-                         " inputs, fewer than the " + std::to_string(min_inputs(n.op_type())) + " it needs"};
+                         " inputs, fewer than the " + std::to_string(min_inputs(n.op_type())) +
+                         " it needs"};
     }
     return ok_status();
 }

@@ -22,12 +22,15 @@ struct Index {
         graph_outputs.insert(g.outputs.begin(), g.outputs.end());
     }
 
-    const onnx::NodeProto* node(int k) const { return k < 0 ? nullptr : &g.nodes[static_cast<size_t>(k)]; }
+    const onnx::NodeProto* node(int k) const {
+        return k < 0 ? nullptr : &g.nodes[static_cast<size_t>(k)];
+    }
 
     // The node producing `name` when it has op type `op` and is not yet fused.
     int producer_of(const std::string& name, const char* op) const {
         auto it = producer.find(name);
-        if (it == producer.end() || used.count(it->second) || g.nodes[it->second].op_type() != op) return -1;
+        if (it == producer.end() || used.count(it->second) || g.nodes[it->second].op_type() != op)
+            return -1;
         return it->second;
     }
 
@@ -55,7 +58,8 @@ std::string other_operand(const onnx::NodeProto& n, const std::string& name) {
 
 std::string scoped_name(const std::string& first, const std::string& op) {
     auto slash = first.rfind('/');
-    return slash == std::string::npos ? (first.empty() ? std::string{} : first + "_" + op) : first.substr(0, slash + 1) + op;
+    return slash == std::string::npos ? (first.empty() ? std::string{} : first + "_" + op)
+                                      : first.substr(0, slash + 1) + op;
 }
 
 // Replaces the matched nodes by `fused`, placed where the last of them was.
@@ -98,7 +102,8 @@ int fuse_gelu(WorkGraph& g) {
         const std::string x = idx.node(d)->input(0);
         if (g.constant(x) || idx.sole_consumer(idx.node(d)->output(0), "Erf") != e) continue;
         int a = idx.sole_consumer(erf.output(0), "Add");
-        if (a < 0 || !idx.is_scalar(other_operand(*idx.node(a), erf.output(0)), 1.0, 1e-6)) continue;
+        if (a < 0 || !idx.is_scalar(other_operand(*idx.node(a), erf.output(0)), 1.0, 1e-6))
+            continue;
         int m = idx.sole_consumer(idx.node(a)->output(0), "Mul");
         if (m < 0) continue;
         const std::string other = other_operand(*idx.node(m), idx.node(a)->output(0));
@@ -106,7 +111,9 @@ int fuse_gelu(WorkGraph& g) {
         std::string out;
         if (other == x) {  // (x * (1 + erf)) * 0.5
             int m2 = idx.sole_consumer(idx.node(m)->output(0), "Mul");
-            if (m2 < 0 || !idx.is_scalar(other_operand(*idx.node(m2), idx.node(m)->output(0)), 0.5, 1e-6)) continue;
+            if (m2 < 0 ||
+                !idx.is_scalar(other_operand(*idx.node(m2), idx.node(m)->output(0)), 0.5, 1e-6))
+                continue;
             nodes.push_back(m2);
             out = idx.node(m2)->output(0);
         } else {  // (x * 0.5) * (1 + erf)
@@ -133,11 +140,13 @@ int fuse_layer_norm(WorkGraph& g) {
     int fused = 0;
     for (int r1 = 0; r1 < static_cast<int>(g.nodes.size()); ++r1) {
         const auto& mean = g.nodes[static_cast<size_t>(r1)];
-        if (mean.op_type() != "ReduceMean" || idx.used.count(r1) || mean.input_size() != 1) continue;
+        if (mean.op_type() != "ReduceMean" || idx.used.count(r1) || mean.input_size() != 1)
+            continue;
         const std::string x = mean.input(0);
         if (g.constant(x) || !last_axis_only(g, mean, x)) continue;
         int s = idx.sole_consumer(mean.output(0), "Sub");
-        if (s < 0 || idx.node(s)->input(0) != x || idx.node(s)->input(1) != mean.output(0)) continue;
+        if (s < 0 || idx.node(s)->input(0) != x || idx.node(s)->input(1) != mean.output(0))
+            continue;
         const std::string centered = idx.node(s)->output(0);
         auto cons = idx.consumers[centered];
         if (cons.size() != 2 || idx.graph_outputs.count(centered)) continue;
@@ -146,7 +155,8 @@ int fuse_layer_norm(WorkGraph& g) {
             if (g.nodes[static_cast<size_t>(c)].op_type() == "Pow") p = c;
             if (g.nodes[static_cast<size_t>(c)].op_type() == "Div") dv = c;
         }
-        if (p < 0 || dv < 0 || idx.node(p)->input(0) != centered || !idx.is_scalar(idx.node(p)->input(1), 2.0, 0))
+        if (p < 0 || dv < 0 || idx.node(p)->input(0) != centered ||
+            !idx.is_scalar(idx.node(p)->input(1), 2.0, 0))
             continue;
         int r2 = idx.sole_consumer(idx.node(p)->output(0), "ReduceMean");
         if (r2 < 0 || !last_axis_only(g, *idx.node(r2), x)) continue;
@@ -156,7 +166,8 @@ int fuse_layer_norm(WorkGraph& g) {
         if (!eps || !eps->loaded || eps->numel() != 1) continue;
         int sq = idx.sole_consumer(idx.node(ad)->output(0), "Sqrt");
         if (sq < 0 || idx.sole_consumer(idx.node(sq)->output(0), "Div") != dv) continue;
-        if (idx.node(dv)->input(0) != centered || idx.node(dv)->input(1) != idx.node(sq)->output(0)) continue;
+        if (idx.node(dv)->input(0) != centered || idx.node(dv)->input(1) != idx.node(sq)->output(0))
+            continue;
         int mu = idx.sole_consumer(idx.node(dv)->output(0), "Mul");
         if (mu < 0) continue;
         const std::string scale = other_operand(*idx.node(mu), idx.node(dv)->output(0));

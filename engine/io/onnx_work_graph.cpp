@@ -11,11 +11,25 @@ using TP = onnx::TensorProto;
 
 int64_t elem_bytes(int32_t dtype) {
     switch (dtype) {
-        case TP::FLOAT: case TP::INT32: case TP::UINT32: return 4;
-        case TP::DOUBLE: case TP::INT64: case TP::UINT64: return 8;
-        case TP::FLOAT16: case TP::INT16: case TP::UINT16: case TP::BFLOAT16: return 2;
-        case TP::INT8: case TP::UINT8: case TP::BOOL: return 1;
-        default: return 0;
+        case TP::FLOAT:
+        case TP::INT32:
+        case TP::UINT32:
+            return 4;
+        case TP::DOUBLE:
+        case TP::INT64:
+        case TP::UINT64:
+            return 8;
+        case TP::FLOAT16:
+        case TP::INT16:
+        case TP::UINT16:
+        case TP::BFLOAT16:
+            return 2;
+        case TP::INT8:
+        case TP::UINT8:
+        case TP::BOOL:
+            return 1;
+        default:
+            return 0;
     }
 }
 
@@ -26,7 +40,10 @@ float half_to_float(uint16_t h) {
             bits = sign;
         } else {  // subnormal: renormalize
             exp = 127 - 15 + 1;
-            while (!(mant & 0x400u)) { mant <<= 1; --exp; }
+            while (!(mant & 0x400u)) {
+                mant <<= 1;
+                --exp;
+            }
             bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
         }
     } else if (exp == 31) {
@@ -53,10 +70,16 @@ void decode_raw(const std::string& bytes, ConstTensor& c) {
     if (c.is_float()) {
         std::vector<float> v(static_cast<size_t>(n));
         for (int64_t k = 0; k < n; ++k) {
-            if (c.dtype == TP::FLOAT) v[k] = read_le<float>(p + 4 * k);
-            else if (c.dtype == TP::DOUBLE) v[k] = static_cast<float>(read_le<double>(p + 8 * k));
-            else if (c.dtype == TP::FLOAT16) v[k] = half_to_float(read_le<uint16_t>(p + 2 * k));
-            else { uint32_t b = uint32_t{read_le<uint16_t>(p + 2 * k)} << 16; std::memcpy(&v[k], &b, 4); }
+            if (c.dtype == TP::FLOAT)
+                v[k] = read_le<float>(p + 4 * k);
+            else if (c.dtype == TP::DOUBLE)
+                v[k] = static_cast<float>(read_le<double>(p + 8 * k));
+            else if (c.dtype == TP::FLOAT16)
+                v[k] = half_to_float(read_le<uint16_t>(p + 2 * k));
+            else {
+                uint32_t b = uint32_t{read_le<uint16_t>(p + 2 * k)} << 16;
+                std::memcpy(&v[k], &b, 4);
+            }
         }
         c.f = std::make_shared<const std::vector<float>>(std::move(v));
         return;
@@ -64,14 +87,30 @@ void decode_raw(const std::string& bytes, ConstTensor& c) {
     c.i.resize(static_cast<size_t>(n));
     for (int64_t k = 0; k < n; ++k) {
         switch (c.dtype) {
-            case TP::INT64: c.i[k] = read_le<int64_t>(p + 8 * k); break;
-            case TP::UINT64: c.i[k] = static_cast<int64_t>(read_le<uint64_t>(p + 8 * k)); break;
-            case TP::INT32: c.i[k] = read_le<int32_t>(p + 4 * k); break;
-            case TP::UINT32: c.i[k] = read_le<uint32_t>(p + 4 * k); break;
-            case TP::INT16: c.i[k] = read_le<int16_t>(p + 2 * k); break;
-            case TP::UINT16: c.i[k] = read_le<uint16_t>(p + 2 * k); break;
-            case TP::INT8: c.i[k] = read_le<int8_t>(p + k); break;
-            default: c.i[k] = read_le<uint8_t>(p + k); break;
+            case TP::INT64:
+                c.i[k] = read_le<int64_t>(p + 8 * k);
+                break;
+            case TP::UINT64:
+                c.i[k] = static_cast<int64_t>(read_le<uint64_t>(p + 8 * k));
+                break;
+            case TP::INT32:
+                c.i[k] = read_le<int32_t>(p + 4 * k);
+                break;
+            case TP::UINT32:
+                c.i[k] = read_le<uint32_t>(p + 4 * k);
+                break;
+            case TP::INT16:
+                c.i[k] = read_le<int16_t>(p + 2 * k);
+                break;
+            case TP::UINT16:
+                c.i[k] = read_le<uint16_t>(p + 2 * k);
+                break;
+            case TP::INT8:
+                c.i[k] = read_le<int8_t>(p + k);
+                break;
+            default:
+                c.i[k] = read_le<uint8_t>(p + k);
+                break;
         }
     }
 }
@@ -82,7 +121,9 @@ bool is_float_type(int32_t t) {
     return t == TP::FLOAT || t == TP::DOUBLE || t == TP::FLOAT16 || t == TP::BFLOAT16;
 }
 
-bool ConstTensor::is_float() const { return is_float_type(dtype); }
+bool ConstTensor::is_float() const {
+    return is_float_type(dtype);
+}
 
 int64_t ConstTensor::numel() const {
     int64_t n = 1;
@@ -92,7 +133,8 @@ int64_t ConstTensor::numel() const {
 
 double ConstTensor::at(int64_t k) const {
     if (!loaded || k < 0 || k >= numel()) return 0.0;
-    return is_float() ? static_cast<double>((*f)[static_cast<size_t>(k)]) : static_cast<double>(i[static_cast<size_t>(k)]);
+    return is_float() ? static_cast<double>((*f)[static_cast<size_t>(k)])
+                      : static_cast<double>(i[static_cast<size_t>(k)]);
 }
 
 std::vector<int64_t> ConstTensor::ints() const {
@@ -126,7 +168,8 @@ Result<ConstTensor> load_tensor(const TP& t, const std::string& base_dir) {
     if (elem_bytes(c.dtype) == 0)
         return Error{what + " has unsupported data type " + std::to_string(c.dtype)};
     for (int64_t d : t.dims()) {
-        if (d < 0 || (d > 0 && c.numel() > (int64_t{1} << 40) / d)) return Error{what + " has invalid dimensions"};
+        if (d < 0 || (d > 0 && c.numel() > (int64_t{1} << 40) / d))
+            return Error{what + " has invalid dimensions"};
         c.dims.push_back(d);
     }
     const int64_t n = c.numel();
@@ -136,9 +179,12 @@ Result<ConstTensor> load_tensor(const TP& t, const std::string& base_dir) {
         int64_t offset = 0, length = -1;
         for (const auto& kv : t.external_data()) {
             try {
-                if (kv.key() == "location") location = kv.value();
-                else if (kv.key() == "offset") offset = std::stoll(kv.value());
-                else if (kv.key() == "length") length = std::stoll(kv.value());
+                if (kv.key() == "location")
+                    location = kv.value();
+                else if (kv.key() == "offset")
+                    offset = std::stoll(kv.value());
+                else if (kv.key() == "length")
+                    length = std::stoll(kv.value());
             } catch (const std::exception&) {
                 return Error{what + ": external data entry '" + kv.key() + "' is not a number"};
             }
@@ -146,8 +192,8 @@ Result<ConstTensor> load_tensor(const TP& t, const std::string& base_dir) {
         if (location.empty()) return Error{what + " is stored externally but names no location"};
         if (length < 0) length = want;
         if (length != want)
-            return Error{what + ": external data has " + std::to_string(length) + " bytes, expected " +
-                         std::to_string(want)};
+            return Error{what + ": external data has " + std::to_string(length) +
+                         " bytes, expected " + std::to_string(want)};
         std::filesystem::path file = base_dir.empty() ? std::filesystem::path(location)
                                                       : std::filesystem::path(base_dir) / location;
         std::error_code ec;
@@ -158,8 +204,9 @@ Result<ConstTensor> load_tensor(const TP& t, const std::string& base_dir) {
             return c;
         }
         if (offset < 0 || static_cast<uint64_t>(offset + length) > file_size)
-            return Error{what + ": external file '" + file.string() + "' has " + std::to_string(file_size) +
-                         " bytes, fewer than offset " + std::to_string(offset) + " + length " + std::to_string(length)};
+            return Error{what + ": external file '" + file.string() + "' has " +
+                         std::to_string(file_size) + " bytes, fewer than offset " +
+                         std::to_string(offset) + " + length " + std::to_string(length)};
         std::string bytes(static_cast<size_t>(length), '\0');
         in.seekg(offset);
         if (!in.read(bytes.data(), length))
@@ -170,20 +217,24 @@ Result<ConstTensor> load_tensor(const TP& t, const std::string& base_dir) {
     }
     if (t.has_raw_data()) {
         if (static_cast<int64_t>(t.raw_data().size()) != want)
-            return Error{what + ": raw_data has " + std::to_string(t.raw_data().size()) + " bytes, expected " +
-                         std::to_string(want) + " for dims " + std::to_string(n) + " elements"};
+            return Error{what + ": raw_data has " + std::to_string(t.raw_data().size()) +
+                         " bytes, expected " + std::to_string(want) + " for dims " +
+                         std::to_string(n) + " elements"};
         decode_raw(t.raw_data(), c);
         return c;
     }
     auto count_error = [&](int64_t have) {
-        return Error{what + " has " + std::to_string(have) + " values, expected " + std::to_string(n)};
+        return Error{what + " has " + std::to_string(have) + " values, expected " +
+                     std::to_string(n)};
     };
     if (c.dtype == TP::FLOAT) {
         if (t.float_data_size() != n) return count_error(t.float_data_size());
-        c.f = std::make_shared<const std::vector<float>>(t.float_data().begin(), t.float_data().end());
+        c.f = std::make_shared<const std::vector<float>>(t.float_data().begin(),
+                                                         t.float_data().end());
     } else if (c.dtype == TP::DOUBLE) {
         if (t.double_data_size() != n) return count_error(t.double_data_size());
-        c.f = std::make_shared<const std::vector<float>>(t.double_data().begin(), t.double_data().end());
+        c.f = std::make_shared<const std::vector<float>>(t.double_data().begin(),
+                                                         t.double_data().end());
     } else if (c.dtype == TP::FLOAT16 || c.dtype == TP::BFLOAT16) {
         if (t.int32_data_size() != n) return count_error(t.int32_data_size());
         std::vector<float> v;
@@ -277,11 +328,14 @@ std::optional<std::string> attr_string(const onnx::NodeProto& n, const std::stri
     return a->s();
 }
 
-std::string input_at(const onnx::NodeProto& n, int i) { return i < n.input_size() ? n.input(i) : std::string{}; }
+std::string input_at(const onnx::NodeProto& n, int i) {
+    return i < n.input_size() ? n.input(i) : std::string{};
+}
 
 std::string describe(const onnx::NodeProto& n) {
-    std::string name = n.name().empty() ? (n.output_size() ? "producing '" + n.output(0) + "'" : "(unnamed)")
-                                        : "'" + n.name() + "'";
+    std::string name = n.name().empty()
+                           ? (n.output_size() ? "producing '" + n.output(0) + "'" : "(unnamed)")
+                           : "'" + n.name() + "'";
     return n.op_type() + " node " + name;
 }
 

@@ -3,14 +3,14 @@
 // the nodes still to be mapped; static shapes come from ONNX shape inference.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "engine/result.h"
 

@@ -72,7 +72,10 @@ json network_to_json(const Network& net, const std::string& weights_file) {
     json params = json::array();
     int64_t offset = 0;
     for (const auto& [name, p] : net.params) {
-        json e{{"name", name}, {"shape", p.shape}, {"dtype", dtype_name(p.dtype)}, {"trainable", p.trainable}};
+        json e{{"name", name},
+               {"shape", p.shape},
+               {"dtype", dtype_name(p.dtype)},
+               {"trainable", p.trainable}};
         if (!weights_file.empty()) {
             e["offset"] = offset;
             offset += p.elements() * 4;
@@ -80,10 +83,14 @@ json network_to_json(const Network& net, const std::string& weights_file) {
         params.push_back(e);
     }
     j["params"] = params;
-    if (!weights_file.empty()) j["weights"] = {{"file", weights_file}, {"bytes", offset}, {"encoding", "float32-le"}};
+    if (!weights_file.empty())
+        j["weights"] = {{"file", weights_file}, {"bytes", offset}, {"encoding", "float32-le"}};
     json ops = json::array();
     for (const auto& op : net.ops) {
-        json e{{"name", op.name}, {"type", op_type_name(op.type)}, {"inputs", op.inputs}, {"outputs", op.outputs}};
+        json e{{"name", op.name},
+               {"type", op_type_name(op.type)},
+               {"inputs", op.inputs},
+               {"outputs", op.outputs}};
         if (!op.params.empty()) e["params"] = op.params;
         if (!op.block.empty()) e["block"] = op.block;
         if (!op.attrs.values.empty()) {
@@ -103,7 +110,8 @@ Result<Network> network_from_json(const json& j, const std::string& source) {
         if (j.value("format", "") != "tpnet")
             return Error{source + ": not a tpnet network (missing \"format\": \"tpnet\")"};
         if (j.value("version", 0) != 1)
-            return Error{source + ": tpnet version " + std::to_string(j.value("version", 0)) + " is not supported (this build reads version 1)"};
+            return Error{source + ": tpnet version " + std::to_string(j.value("version", 0)) +
+                         " is not supported (this build reads version 1)"};
         net.name = j.value("name", "network");
         for (const auto& in : j.at("inputs")) {
             TensorInfo t;
@@ -124,7 +132,8 @@ Result<Network> network_from_json(const json& j, const std::string& source) {
             if (!dt) return Error{source + ": parameter '" + p.name + "' has an unknown dtype"};
             p.dtype = *dt;
             p.trainable = pj.value("trainable", true);
-            if (!net.params.emplace(p.name, p).second) return Error{source + ": parameter '" + p.name + "' is listed twice"};
+            if (!net.params.emplace(p.name, p).second)
+                return Error{source + ": parameter '" + p.name + "' is listed twice"};
         }
         for (const auto& oj : j.at("ops")) {
             Op op;
@@ -138,7 +147,8 @@ Result<Network> network_from_json(const json& j, const std::string& source) {
             op.params = oj.value("params", std::vector<std::string>{});
             op.block = oj.value("block", "");
             if (oj.contains("attrs"))
-                for (const auto& [k, v] : oj.at("attrs").items()) op.attrs.values[k] = attr_from_json(v);
+                for (const auto& [k, v] : oj.at("attrs").items())
+                    op.attrs.values[k] = attr_from_json(v);
             net.ops.push_back(op);
         }
     } catch (const std::exception& e) {
@@ -154,13 +164,15 @@ Status save_tpnet(const Network& net, const std::string& json_path, bool with_we
     std::string weights_name;
     if (with_weights && net.has_weights()) {
         std::string stem = fs::path(json_path).filename().string();
-        if (auto pos = stem.find(".tpnet.json"); pos != std::string::npos) stem = stem.substr(0, pos);
+        if (auto pos = stem.find(".tpnet.json"); pos != std::string::npos)
+            stem = stem.substr(0, pos);
         weights_name = stem + ".weights.bin";
         std::string blob;
         for (const auto& [name, p] : net.params) {
             size_t at = blob.size();
             blob.resize(at + p.values.size() * 4);
-            std::memcpy(blob.data() + at, p.values.data(), p.values.size() * 4);  // host is little-endian
+            std::memcpy(blob.data() + at, p.values.data(),
+                        p.values.size() * 4);  // host is little-endian
         }
         auto blob_path = (fs::path(json_path).parent_path() / weights_name).string();
         if (auto s = write_file_atomically(blob_path, blob); !s) return s;
@@ -180,13 +192,17 @@ Result<Network> load_tpnet(const std::string& json_path) {
         std::string file = j["weights"].value("file", "");
         auto blob_path = (fs::path(json_path).parent_path() / file).string();
         auto blob = read_file(blob_path);
-        if (!blob) return Error{json_path + ": weights file '" + file + "' is missing — keep it beside the JSON, or drop the \"weights\" entry to load the architecture only"};
+        if (!blob)
+            return Error{json_path + ": weights file '" + file +
+                         "' is missing — keep it beside the JSON, or drop the \"weights\" entry to "
+                         "load the architecture only"};
         for (const auto& pj : j.at("params")) {
             Parameter& p = net->params.at(pj.at("name").get<std::string>());
             int64_t off = pj.value("offset", int64_t{-1});
             int64_t bytes = p.elements() * 4;
             if (off < 0 || off + bytes > static_cast<int64_t>(blob->size()))
-                return Error{blob_path + ": too short for parameter '" + p.name + "' (truncated weights file?)"};
+                return Error{blob_path + ": too short for parameter '" + p.name +
+                             "' (truncated weights file?)"};
             p.values.resize(static_cast<size_t>(p.elements()));
             std::memcpy(p.values.data(), blob->data() + off, static_cast<size_t>(bytes));
         }

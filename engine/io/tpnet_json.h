@@ -3,9 +3,8 @@
 // parameters in the order the JSON lists them), referenced by file name and byte size.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "engine/network.h"
 

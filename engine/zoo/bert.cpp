@@ -37,7 +37,8 @@ Attributes ints_attr(const char* key, std::vector<int64_t> v) {
 // [1, S, H] -> [1, heads, S, dh] with `perm` applied after splitting H into heads.
 std::string split_heads(NetworkBuilder& b, const std::string& name, const std::string& x,
                         std::vector<int64_t> perm) {
-    std::string y = b.op(OpType::Reshape, name + ".reshape", {x}, ints_attr("shape", {0, 0, kHeads, kHeadDim}));
+    std::string y =
+        b.op(OpType::Reshape, name + ".reshape", {x}, ints_attr("shape", {0, 0, kHeads, kHeadDim}));
     return b.op(OpType::Transpose, name + ".transpose", {y}, ints_attr("perm", std::move(perm)));
 }
 
@@ -45,9 +46,11 @@ std::string encoder_layer(NetworkBuilder& b, int i, const std::string& x) {
     const std::string p = "encoder." + std::to_string(i);
     b.set_block(p);
     const std::string att = p + ".attention.self";
-    std::string q = split_heads(b, att + ".query", b.linear(att + ".query", x, kHidden), {0, 2, 1, 3});
+    std::string q =
+        split_heads(b, att + ".query", b.linear(att + ".query", x, kHidden), {0, 2, 1, 3});
     std::string k = split_heads(b, att + ".key", b.linear(att + ".key", x, kHidden), {0, 2, 3, 1});
-    std::string v = split_heads(b, att + ".value", b.linear(att + ".value", x, kHidden), {0, 2, 1, 3});
+    std::string v =
+        split_heads(b, att + ".value", b.linear(att + ".value", x, kHidden), {0, 2, 1, 3});
     std::string s = b.op(OpType::MatMul, att + ".scores", {q, k});  // [1, A, S, S]
     Attributes scale;
     scale.set("scalar", std::sqrt(static_cast<double>(kHeadDim)));
@@ -56,8 +59,10 @@ std::string encoder_layer(NetworkBuilder& b, int i, const std::string& x) {
     axis.set("axis", int64_t{-1});
     s = b.op(OpType::Softmax, att + ".softmax", {s}, axis);
     std::string ctx = b.op(OpType::MatMul, att + ".context", {s, v});  // [1, A, S, dh]
-    ctx = b.op(OpType::Transpose, att + ".context.transpose", {ctx}, ints_attr("perm", {0, 2, 1, 3}));
-    ctx = b.op(OpType::Reshape, att + ".context.reshape", {ctx}, ints_attr("shape", {0, 0, kHidden}));
+    ctx =
+        b.op(OpType::Transpose, att + ".context.transpose", {ctx}, ints_attr("perm", {0, 2, 1, 3}));
+    ctx =
+        b.op(OpType::Reshape, att + ".context.reshape", {ctx}, ints_attr("shape", {0, 0, kHidden}));
 
     std::string h = b.linear(p + ".attention.output.dense", ctx, kHidden);
     h = b.add(p + ".attention.output.add", h, x);

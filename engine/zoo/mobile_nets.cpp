@@ -30,8 +30,8 @@ struct MBBlock {
 struct MBNetConfig {
     const char* name;
     int64_t resolution;
-    int64_t stem;       // first conv output channels (3x3, stride 2)
-    int64_t head;       // feature-mix 1x1 conv channels, 0: none
+    int64_t stem;  // first conv output channels (3x3, stride 2)
+    int64_t head;  // feature-mix 1x1 conv channels, 0: none
     int64_t classes;
     std::vector<MBBlock> blocks;
 };
@@ -45,7 +45,8 @@ Result<Network> build_mbnet(const MBNetConfig& cfg, bool with_weights) {
         const MBBlock& blk = cfg.blocks[i];
         std::string name = "blocks." + std::to_string(i);
         b.set_block(name);
-        x = b.inverted_residual(name, x, b.channels(x) * blk.expand, blk.kernel, blk.stride, blk.out);
+        x = b.inverted_residual(name, x, b.channels(x) * blk.expand, blk.kernel, blk.stride,
+                                blk.out);
     }
     b.set_block("head");
     if (cfg.head > 0) x = b.conv_bn_act("feature_mix_layer", x, cfg.head, 1);
@@ -60,7 +61,8 @@ Result<Network> build_mbnet(const MBNetConfig& cfg, bool with_weights) {
 
 // torchvision.models.mobilenetv2._make_divisible
 int64_t make_divisible(double v, int64_t divisor) {
-    int64_t n = std::max<int64_t>(divisor, static_cast<int64_t>(v + divisor / 2.0) / divisor * divisor);
+    int64_t n =
+        std::max<int64_t>(divisor, static_cast<int64_t>(v + divisor / 2.0) / divisor * divisor);
     if (static_cast<double>(n) < 0.9 * v) n += divisor;
     return n;
 }
@@ -74,10 +76,14 @@ int64_t make_divisible(double v, int64_t divisor) {
 // feature-mix conv has 448 channels and tiny-training's mbv2-w0.35.pkl (128x128) has none.
 Result<Network> build_mobilenetv2_w035(bool with_weights) {
     const double width = 0.35;
-    const int64_t setting[7][4] = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
-                                   {6, 96, 3, 1},  {6, 160, 3, 2}, {6, 320, 1, 1}};
-    MBNetConfig cfg{"mobilenetv2-w0.35", 144, make_divisible(32 * width, 8),
-                    make_divisible(1280 * std::max(1.0, width), 8), 1000, {}};
+    const int64_t setting[7][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                                   {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+    MBNetConfig cfg{"mobilenetv2-w0.35",
+                    144,
+                    make_divisible(32 * width, 8),
+                    make_divisible(1280 * std::max(1.0, width), 8),
+                    1000,
+                    {}};
     for (const auto& s : setting) {
         int64_t out = make_divisible(static_cast<double>(s[1]) * width, 8);
         for (int64_t i = 0; i < s[2]; ++i) cfg.blocks.push_back({s[0], 3, i == 0 ? s[3] : 1, out});
@@ -92,10 +98,25 @@ Result<Network> build_mobilenetv2_w035(bool with_weights) {
 // (mit-han-lab/tinyml mcunet/assets/configs @e899b1be, "mcunet-in1", there at 96x96:
 // 0.64M params, 12.8M MACs): no feature-mix layer, classifier 160 -> 1000.
 Result<Network> build_mcunet_5fps(bool with_weights) {
-    MBNetConfig cfg{"mcunet", 128, 16, 0, 1000,
-                    {{1, 3, 1, 8},  {4, 3, 2, 16}, {3, 3, 1, 16}, {3, 7, 2, 24}, {5, 3, 1, 24},
-                     {5, 3, 2, 40}, {4, 7, 1, 40}, {4, 5, 1, 48}, {3, 3, 1, 48}, {4, 3, 1, 48},
-                     {5, 7, 2, 96}, {4, 5, 1, 96}, {4, 5, 1, 96}, {6, 3, 1, 160}}};
+    MBNetConfig cfg{"mcunet",
+                    128,
+                    16,
+                    0,
+                    1000,
+                    {{1, 3, 1, 8},
+                     {4, 3, 2, 16},
+                     {3, 3, 1, 16},
+                     {3, 7, 2, 24},
+                     {5, 3, 1, 24},
+                     {5, 3, 2, 40},
+                     {4, 7, 1, 40},
+                     {4, 5, 1, 48},
+                     {3, 3, 1, 48},
+                     {4, 3, 1, 48},
+                     {5, 7, 2, 96},
+                     {4, 5, 1, 96},
+                     {4, 5, 1, 96},
+                     {6, 3, 1, 160}}};
     return build_mbnet(cfg, with_weights);
 }
 
@@ -105,7 +126,11 @@ Result<Network> build_mcunet_5fps(bool with_weights) {
 // ZeroLayer blocks dropped, channels x 0.3 rounded up to a multiple of 8 and the feature-mix
 // layer dropped (tiny-training's "proxyless-w0.3-nomix"); classifier 96 -> 1000.
 Result<Network> build_proxyless_w03(bool with_weights) {
-    MBNetConfig cfg{"proxylessnas-w0.3", 128, 16, 0, 1000,
+    MBNetConfig cfg{"proxylessnas-w0.3",
+                    128,
+                    16,
+                    0,
+                    1000,
                     {{1, 3, 1, 8},  {3, 5, 2, 16}, {3, 3, 1, 16}, {3, 7, 2, 16}, {3, 3, 1, 16},
                      {3, 5, 1, 16}, {3, 5, 1, 16}, {6, 7, 2, 24}, {3, 5, 1, 24}, {3, 5, 1, 24},
                      {3, 5, 1, 24}, {6, 5, 1, 32}, {3, 5, 1, 32}, {3, 5, 1, 32}, {3, 5, 1, 32},

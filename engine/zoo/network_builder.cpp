@@ -41,7 +41,8 @@ std::vector<float> draw(const std::string& name, int64_t n, Init init, int64_t f
 
 }  // namespace
 
-NetworkBuilder::NetworkBuilder(std::string net_name, bool with_weights) : with_weights_(with_weights) {
+NetworkBuilder::NetworkBuilder(std::string net_name, bool with_weights)
+    : with_weights_(with_weights) {
     net_.name = std::move(net_name);
 }
 
@@ -78,8 +79,9 @@ std::string NetworkBuilder::param(const std::string& name, Shape shape, Init ini
     return name;
 }
 
-std::string NetworkBuilder::op(OpType type, const std::string& name, std::vector<std::string> inputs,
-                               Attributes attrs, std::vector<std::string> params) {
+std::string NetworkBuilder::op(OpType type, const std::string& name,
+                               std::vector<std::string> inputs, Attributes attrs,
+                               std::vector<std::string> params) {
     if (error_) return name;
     if (net_.op_index(name) >= 0 || net_.tensor(name)) {
         error_ = Error{"zoo builder: op or tensor '" + name + "' defined twice"};
@@ -94,20 +96,22 @@ std::string NetworkBuilder::op(OpType type, const std::string& name, std::vector
     o.attrs = std::move(attrs);
     o.block = block_;
     net_.ops.push_back(std::move(o));
-    if (auto s = infer_op(net_, net_.ops.back()); !s) error_ = Error{net_.name + ": " + s.error().message};
+    if (auto s = infer_op(net_, net_.ops.back()); !s)
+        error_ = Error{net_.name + ": " + s.error().message};
     return name;
 }
 
-std::string NetworkBuilder::conv(const std::string& name, const std::string& x, int64_t cout, int64_t k,
-                                 int64_t stride, int64_t groups, bool bias) {
+std::string NetworkBuilder::conv(const std::string& name, const std::string& x, int64_t cout,
+                                 int64_t k, int64_t stride, int64_t groups, bool bias) {
     int64_t cin = channels(x);
     if (!error_ && (groups <= 0 || cin % groups != 0)) {
-        error_ = Error{net_.name + ": conv '" + name + "': " + std::to_string(cin) + " input channels, group " +
-                       std::to_string(groups)};
+        error_ = Error{net_.name + ": conv '" + name + "': " + std::to_string(cin) +
+                       " input channels, group " + std::to_string(groups)};
     }
     if (error_) return name;
     int64_t fan_in = cin / groups * k * k;
-    std::vector<std::string> params{param(name + ".weight", {cout, cin / groups, k, k}, Init::HeUniform, fan_in)};
+    std::vector<std::string> params{
+        param(name + ".weight", {cout, cin / groups, k, k}, Init::HeUniform, fan_in)};
     if (bias) params.push_back(param(name + ".bias", {cout}, Init::FanInBias, fan_in));
     Attributes a;
     int64_t pad = k / 2;
@@ -132,9 +136,12 @@ std::string NetworkBuilder::batch_norm(const std::string& name, const std::strin
 
 std::string NetworkBuilder::act(const std::string& name, const std::string& x, Act a) {
     switch (a) {
-        case Act::None: return x;
-        case Act::Relu: return op(OpType::Relu, name, {x});
-        case Act::HardSwish: return op(OpType::HardSwish, name, {x});
+        case Act::None:
+            return x;
+        case Act::Relu:
+            return op(OpType::Relu, name, {x});
+        case Act::HardSwish:
+            return op(OpType::HardSwish, name, {x});
         case Act::Relu6: {
             Attributes at;
             at.set("min", 0.0);
@@ -145,15 +152,17 @@ std::string NetworkBuilder::act(const std::string& name, const std::string& x, A
     return x;
 }
 
-std::string NetworkBuilder::conv_bn_act(const std::string& prefix, const std::string& x, int64_t cout,
-                                        int64_t k, int64_t stride, int64_t groups, Act a) {
+std::string NetworkBuilder::conv_bn_act(const std::string& prefix, const std::string& x,
+                                        int64_t cout, int64_t k, int64_t stride, int64_t groups,
+                                        Act a) {
     std::string y = conv(prefix + ".conv", x, cout, k, stride, groups);
     y = batch_norm(prefix + ".bn", y);
     return act(prefix + ".act", y, a);
 }
 
-std::string NetworkBuilder::inverted_residual(const std::string& prefix, const std::string& x, int64_t mid,
-                                              int64_t k, int64_t stride, int64_t cout, Act a) {
+std::string NetworkBuilder::inverted_residual(const std::string& prefix, const std::string& x,
+                                              int64_t mid, int64_t k, int64_t stride, int64_t cout,
+                                              Act a) {
     int64_t cin = channels(x);
     std::string y = x;
     if (mid != cin) y = conv_bn_act(prefix + ".inverted_bottleneck", y, mid, 1, 1, 1, a);
@@ -163,7 +172,8 @@ std::string NetworkBuilder::inverted_residual(const std::string& prefix, const s
     return y;
 }
 
-std::string NetworkBuilder::linear(const std::string& name, const std::string& x, int64_t out, bool bias) {
+std::string NetworkBuilder::linear(const std::string& name, const std::string& x, int64_t out,
+                                   bool bias) {
     const Shape& s = shape(x);
     int64_t in = s.empty() ? 0 : s.back();
     std::vector<std::string> params{param(name + ".weight", {out, in}, Init::HeUniform, in)};
@@ -173,7 +183,8 @@ std::string NetworkBuilder::linear(const std::string& name, const std::string& x
     return op(OpType::Gemm, name, {x}, std::move(a), std::move(params));
 }
 
-std::string NetworkBuilder::layer_norm(const std::string& name, const std::string& x, double epsilon) {
+std::string NetworkBuilder::layer_norm(const std::string& name, const std::string& x,
+                                       double epsilon) {
     const Shape& s = shape(x);
     int64_t d = s.empty() ? 0 : s.back();
     Attributes a;
@@ -185,10 +196,12 @@ std::string NetworkBuilder::layer_norm(const std::string& name, const std::strin
 
 std::string NetworkBuilder::embedding(const std::string& name, const std::string& ids, int64_t rows,
                                       int64_t dim) {
-    return op(OpType::Gather, name, {ids}, {}, {param(name + ".weight", {rows, dim}, Init::Embedding)});
+    return op(OpType::Gather, name, {ids}, {},
+              {param(name + ".weight", {rows, dim}, Init::Embedding)});
 }
 
-std::string NetworkBuilder::add(const std::string& name, const std::string& a, const std::string& b) {
+std::string NetworkBuilder::add(const std::string& name, const std::string& a,
+                                const std::string& b) {
     return op(OpType::Add, name, {a, b});
 }
 

@@ -22,15 +22,15 @@ enum class Act { None, Relu, Relu6, HardSwish };
 
 // How a parameter's values are drawn when the model is built with weights.
 enum class Init {
-    HeUniform,   // U(-sqrt(6/fan_in), sqrt(6/fan_in)): conv / linear weights
-    FanInBias,   // U(-1/sqrt(fan_in), 1/sqrt(fan_in)): conv / linear biases (torch default)
-    Embedding,   // U(-0.02*sqrt(3), 0.02*sqrt(3)): std 0.02 like BERT's initializer
+    HeUniform,  // U(-sqrt(6/fan_in), sqrt(6/fan_in)): conv / linear weights
+    FanInBias,  // U(-1/sqrt(fan_in), 1/sqrt(fan_in)): conv / linear biases (torch default)
+    Embedding,  // U(-0.02*sqrt(3), 0.02*sqrt(3)): std 0.02 like BERT's initializer
     Zeros,
     Ones,
 };
 
 class NetworkBuilder {
-public:
+  public:
     NetworkBuilder(std::string net_name, bool with_weights);
 
     // Declares a graph input.
@@ -57,8 +57,8 @@ public:
     std::string batch_norm(const std::string& name, const std::string& x);
     std::string act(const std::string& name, const std::string& x, Act a);  // Act::None: x
     // <prefix>.conv, <prefix>.bn, <prefix>.act (no bias on the conv).
-    std::string conv_bn_act(const std::string& prefix, const std::string& x, int64_t cout, int64_t k,
-                            int64_t stride = 1, int64_t groups = 1, Act a = Act::Relu6);
+    std::string conv_bn_act(const std::string& prefix, const std::string& x, int64_t cout,
+                            int64_t k, int64_t stride = 1, int64_t groups = 1, Act a = Act::Relu6);
     // MobileNetV2 / ProxylessNAS MBConv (mit-han-lab MBInvertedConvLayer naming):
     // <prefix>.inverted_bottleneck (1x1 to `mid`, skipped when mid == Cin),
     // <prefix>.depth_conv (k x k depthwise, stride), <prefix>.point_linear (1x1, no act),
@@ -66,17 +66,19 @@ public:
     std::string inverted_residual(const std::string& prefix, const std::string& x, int64_t mid,
                                   int64_t k, int64_t stride, int64_t cout, Act a = Act::Relu6);
     // Gemm over the last dim, torch Linear layout: weight [out, in] (transB=1), bias [out].
-    std::string linear(const std::string& name, const std::string& x, int64_t out, bool bias = true);
+    std::string linear(const std::string& name, const std::string& x, int64_t out,
+                       bool bias = true);
     std::string layer_norm(const std::string& name, const std::string& x, double epsilon);
     // Gather from an embedding table [rows, dim] with i64 indices.
-    std::string embedding(const std::string& name, const std::string& ids, int64_t rows, int64_t dim);
+    std::string embedding(const std::string& name, const std::string& ids, int64_t rows,
+                          int64_t dim);
     std::string add(const std::string& name, const std::string& a, const std::string& b);
 
     // Sets the graph outputs, re-runs shape inference over the whole graph and checks
     // the structure. The builder is spent afterwards.
     Result<Network> finish(std::vector<std::string> outputs);
 
-private:
+  private:
     Network net_;
     bool with_weights_;
     std::string block_;

@@ -11,8 +11,8 @@
 namespace tp::zoo {
 namespace {
 
-std::string basic_block(NetworkBuilder& b, const std::string& name, const std::string& x, int64_t planes,
-                        int64_t stride) {
+std::string basic_block(NetworkBuilder& b, const std::string& name, const std::string& x,
+                        int64_t planes, int64_t stride) {
     b.set_block(name);
     std::string y = b.conv(name + ".conv1", x, planes, 3, stride);
     y = b.batch_norm(name + ".bn1", y);

@@ -1,11 +1,12 @@
 // ONNX import on models built here with the protobuf API; every expected number is worked
 // out by hand in the comments.
-#include <filesystem>
-#include <fstream>
+#include "engine/io/onnx_import.h"
 
 #include <gtest/gtest.h>
 
-#include "engine/io/onnx_import.h"
+#include <filesystem>
+#include <fstream>
+
 #include "onnx_test_util.h"
 
 namespace tp {
@@ -37,7 +38,8 @@ std::string import_error(const std::string& bytes, const std::string& source = "
     return r.ok() ? std::string{} : r.error().message;
 }
 
-// x[N,3,8,8] -> Conv 4x3x3x3 s2 p1 (+bias) -> BN(eps 1e-3) -> Relu -> GAP -> Flatten -> Gemm 10x4 (transB)
+// x[N,3,8,8] -> Conv 4x3x3x3 s2 p1 (+bias) -> BN(eps 1e-3) -> Relu -> GAP -> Flatten -> Gemm 10x4
+// (transB)
 OnnxBuilder conv_bn_relu_gemm() {
     OnnxBuilder b;
     b.input("x", {-1, 3, 8, 8});
@@ -51,8 +53,9 @@ OnnxBuilder conv_bn_relu_gemm() {
     b.floats("bn.bias", {4}, {0, 0, 0, 0});
     b.floats("bn.running_mean", {4}, {0.5f, 0, 0, 0});
     b.floats("bn.running_var", {4}, {2, 1, 1, 1});
-    auto& bn = b.node("BatchNormalization", {"c", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"},
-                      {"n"}, "/layer1/layer1.0/bn/BatchNormalization");
+    auto& bn = b.node("BatchNormalization",
+                      {"c", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"}, {"n"},
+                      "/layer1/layer1.0/bn/BatchNormalization");
     OnnxBuilder::attr(bn, "epsilon", 1e-3f);
     b.node("Relu", {"n"}, {"r"}, "/layer1/layer1.0/relu/Relu");
     b.node("GlobalAveragePool", {"r"}, {"p"}, "/avgpool/GlobalAveragePool");
@@ -86,8 +89,9 @@ TEST(OnnxImport, ConvBnReluGemmNetHasHandComputedShapesParamsAndMacs) {
     EXPECT_FALSE(net.param("bn.running_var")->trainable);
     EXPECT_TRUE(net.param("bn.weight")->trainable);
     EXPECT_NEAR(only_op(net, OpType::BatchNormalization).attrs.get_float("epsilon", 0), 1e-3, 1e-9);
-    EXPECT_EQ(only_op(net, OpType::BatchNormalization).params,
-              (std::vector<std::string>{"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"}));
+    EXPECT_EQ(
+        only_op(net, OpType::BatchNormalization).params,
+        (std::vector<std::string>{"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"}));
     EXPECT_FLOAT_EQ(net.param("conv1.weight")->values.at(5), 0.05f);  // raw_data
     EXPECT_FLOAT_EQ(net.param("conv1.bias")->values.at(3), 0.4f);     // float_data
     EXPECT_TRUE(net.has_weights());
@@ -129,7 +133,8 @@ TEST(OnnxImport, ShapeGatherUnsqueezeConcatSubgraphFoldsIntoReshapeAttribute) {
     b.node("Mul", {"d1", "d2"}, {"d12"}, "/Mul");
     b.node("Unsqueeze", {"d0", "axes0"}, {"u0"}, "/Unsqueeze");
     b.node("Unsqueeze", {"d12", "axes0"}, {"u1"}, "/Unsqueeze_1");
-    OnnxBuilder::attr(b.node("Concat", {"u0", "u1", "minus1"}, {"shape"}, "/Concat"), "axis", int64_t{0});
+    OnnxBuilder::attr(b.node("Concat", {"u0", "u1", "minus1"}, {"shape"}, "/Concat"), "axis",
+                      int64_t{0});
     b.node("Reshape", {"x", "shape"}, {"y"}, "/Reshape");
     b.output("y");
     Network net = import_ok(b);
@@ -193,8 +198,9 @@ TEST(OnnxImport, EveryTruncationOfAValidModelIsAnErrorNotACrash) {
 
 TEST(OnnxImport, GarbageAndEmptyBytesAreErrorsNamingTheSource) {
     EXPECT_CONTAINS(import_error("", "empty.onnx"), "empty.onnx: the file is empty");
-    EXPECT_CONTAINS(import_error("\x08\x07this is definitely not a protobuf \xff\xff\xff", "junk.onnx"),
-                    "junk.onnx");
+    EXPECT_CONTAINS(
+        import_error("\x08\x07this is definitely not a protobuf \xff\xff\xff", "junk.onnx"),
+        "junk.onnx");
     std::string noise;
     for (int i = 0; i < 4096; ++i) noise.push_back(static_cast<char>((i * 2654435761u) >> 13));
     EXPECT_CONTAINS(import_error(noise, "noise.onnx"), "noise.onnx");
@@ -211,7 +217,8 @@ TEST(OnnxImport, DepthwiseConvKeepsGroupAndCountsMacsPerGroup) {
     OnnxBuilder b;
     b.input("x", {1, 8, 10, 10});
     b.floats("dw.weight", {8, 1, 3, 3}, test::iota_floats(72));
-    auto& n = b.node("Conv", {"x", "dw.weight"}, {"y"}, "/features/features.3/conv/conv.0/conv.0.0/Conv");
+    auto& n =
+        b.node("Conv", {"x", "dw.weight"}, {"y"}, "/features/features.3/conv/conv.0/conv.0.0/Conv");
     OnnxBuilder::attr(n, "group", int64_t{8});
     OnnxBuilder::attr(n, "dilations", std::vector<int64_t>{2, 2});
     OnnxBuilder::attr(n, "pads", std::vector<int64_t>{2, 2, 2, 2});
@@ -229,7 +236,8 @@ TEST(OnnxImport, AutoPadOtherThanNotsetIsRefused) {
     OnnxBuilder b;
     b.input("x", {1, 3, 8, 8});
     b.floats("w", {4, 3, 3, 3}, test::iota_floats(108));
-    OnnxBuilder::attr(b.node("Conv", {"x", "w"}, {"y"}, "/c/Conv"), "auto_pad", std::string("SAME_UPPER"));
+    OnnxBuilder::attr(b.node("Conv", {"x", "w"}, {"y"}, "/c/Conv"), "auto_pad",
+                      std::string("SAME_UPPER"));
     b.output("y");
     EXPECT_CONTAINS(import_error(b.bytes()), "auto_pad 'SAME_UPPER'");
 }
@@ -263,7 +271,8 @@ TEST(OnnxImport, NearMissGeluImportsOpByOpWithScalarAttributes) {
     Network net = import_ok(gelu_model(0.6f));
     ASSERT_EQ(net.ops.size(), 5u);
     EXPECT_EQ(count_ops(net, OpType::Erf), 1);
-    EXPECT_DOUBLE_EQ(net.op("/mlp/act/Mul_1")->attrs.get_float("scalar", 0), static_cast<double>(0.6f));
+    EXPECT_DOUBLE_EQ(net.op("/mlp/act/Mul_1")->attrs.get_float("scalar", 0),
+                     static_cast<double>(0.6f));
     EXPECT_DOUBLE_EQ(net.op("/mlp/act/Add")->attrs.get_float("scalar", 0), 1.0);
     EXPECT_TRUE(net.op("/mlp/act/Add")->params.empty());
 }
@@ -275,10 +284,12 @@ TEST(OnnxImport, LayerNormDecompositionBecomesOneLayerNormalizationOp) {
     b.floats("ln.bias", {8}, test::iota_floats(8, 0.5f));
     b.const_float("two", 2.0f);
     b.const_float("eps", 1e-5f);
-    OnnxBuilder::attr(b.node("ReduceMean", {"x"}, {"mu"}, "/ln/ReduceMean"), "axes", std::vector<int64_t>{-1});
+    OnnxBuilder::attr(b.node("ReduceMean", {"x"}, {"mu"}, "/ln/ReduceMean"), "axes",
+                      std::vector<int64_t>{-1});
     b.node("Sub", {"x", "mu"}, {"c"}, "/ln/Sub");
     b.node("Pow", {"c", "two"}, {"sq"}, "/ln/Pow");
-    OnnxBuilder::attr(b.node("ReduceMean", {"sq"}, {"var"}, "/ln/ReduceMean_1"), "axes", std::vector<int64_t>{-1});
+    OnnxBuilder::attr(b.node("ReduceMean", {"sq"}, {"var"}, "/ln/ReduceMean_1"), "axes",
+                      std::vector<int64_t>{-1});
     b.node("Add", {"var", "eps"}, {"ve"}, "/ln/Add");
     b.node("Sqrt", {"ve"}, {"sd"}, "/ln/Sqrt");
     b.node("Div", {"c", "sd"}, {"nrm"}, "/ln/Div");
@@ -347,7 +358,8 @@ TEST(OnnxImport, ConstantOperandsBecomeScalarAttrOrTrainableParameter) {
 }
 
 TEST(OnnxImport, ConstantInputsOfShapeOpsBecomeAttributes) {
-    // x[1,8,6,6]: Split 2/6 on C; Slice rows 1..5 step 2 of the first; Pad; Unsqueeze; Squeeze; Clip
+    // x[1,8,6,6]: Split 2/6 on C; Slice rows 1..5 step 2 of the first; Pad; Unsqueeze; Squeeze;
+    // Clip
     OnnxBuilder b(13);
     b.input("x", {1, 8, 6, 6});
     b.ints("split", {2}, {2, 6});
@@ -377,7 +389,8 @@ TEST(OnnxImport, ConstantInputsOfShapeOpsBecomeAttributes) {
     EXPECT_EQ(sl.attrs.get_ints("axes"), std::vector<int64_t>{2});
     EXPECT_EQ(sl.attrs.get_ints("steps"), std::vector<int64_t>{2});
     EXPECT_EQ(net.tensor("sl")->shape, (Shape{1, 2, 2, 6}));
-    EXPECT_EQ(net.op("/Pad")->attrs.get_ints("pads"), (std::vector<int64_t>{0, 0, 1, 0, 0, 0, 1, 2}));
+    EXPECT_EQ(net.op("/Pad")->attrs.get_ints("pads"),
+              (std::vector<int64_t>{0, 0, 1, 0, 0, 0, 1, 2}));
     EXPECT_EQ(net.op("/Pad")->attrs.get_string("mode"), "constant");
     EXPECT_DOUBLE_EQ(net.op("/Pad")->attrs.get_float("value", 0), 0.5);
     EXPECT_EQ(net.tensor("pd")->shape, (Shape{1, 2, 4, 8}));
@@ -446,11 +459,11 @@ TEST(OnnxImport, GatherFromInitializerTableByActivationIndicesIsAnEmbedding) {
 }
 
 class OnnxExternalData : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = std::filesystem::temp_directory_path() /
-               ("tp_onnx_ext_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+               ("tp_onnx_ext_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
         std::filesystem::create_directories(dir_);
         OnnxBuilder b;
         b.input("x", {1, 4});
@@ -460,13 +473,15 @@ protected:
         w.add_dims(2);
         w.add_dims(4);
         w.set_data_location(onnx::TensorProto::EXTERNAL);
-        for (auto [k, v] : {std::pair<const char*, const char*>{"location", "m.weights.bin"}, {"offset", "8"},
+        for (auto [k, v] : {std::pair<const char*, const char*>{"location", "m.weights.bin"},
+                            {"offset", "8"},
                             {"length", "32"}}) {
             auto* e = w.add_external_data();
             e->set_key(k);
             e->set_value(v);
         }
-        OnnxBuilder::attr(b.node("Gemm", {"x", "fc.weight"}, {"y"}, "/fc/Gemm"), "transB", int64_t{1});
+        OnnxBuilder::attr(b.node("Gemm", {"x", "fc.weight"}, {"y"}, "/fc/Gemm"), "transB",
+                          int64_t{1});
         b.output("y");
         std::ofstream(dir_ / "m.onnx", std::ios::binary) << b.bytes();
     }
@@ -486,7 +501,8 @@ TEST_F(OnnxExternalData, MissingWeightFileImportsTheArchitectureWithoutValues) {
 TEST_F(OnnxExternalData, WeightFileBesideTheModelIsReadAtItsOffset) {
     std::vector<float> data = test::iota_floats(10, -1.0f, 0.25f);  // 2 floats of padding, then 8
     std::ofstream(dir_ / "m.weights.bin", std::ios::binary)
-        .write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size() * 4));
+        .write(reinterpret_cast<const char*>(data.data()),
+               static_cast<std::streamsize>(data.size() * 4));
     auto r = import_onnx_file((dir_ / "m.onnx").string());
     ASSERT_TRUE(r.ok()) << r.error().message;
     ASSERT_EQ(r->param("fc.weight")->values.size(), 8u);
@@ -508,7 +524,8 @@ TEST(OnnxImport, CorruptedBytesNeverCrashTheImporter) {
     int errors = 0;
     for (int trial = 0; trial < 400; ++trial) {
         std::string bytes = good;
-        for (int k = 0; k < 1 + trial % 4; ++k) bytes[next() % bytes.size()] = static_cast<char>(next() >> 24);
+        for (int k = 0; k < 1 + trial % 4; ++k)
+            bytes[next() % bytes.size()] = static_cast<char>(next() >> 24);
         auto r = import_onnx_bytes(bytes, "fuzz.onnx");  // ok or a clear error, never a crash
         if (!r.ok()) {
             ++errors;

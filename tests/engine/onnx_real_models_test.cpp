@@ -1,8 +1,8 @@
 // Torch exports (scripts/make_fixtures.py) imported and checked against the numbers torch
 // itself reported when it made them (tests/fixtures/onnx/expected.json).
-#include <fstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "engine/io/onnx_import.h"
@@ -59,8 +59,10 @@ TEST_P(TorchvisionExport, ImportMatchesTorchParamsOutputMacsAndLayerCounts) {
 TEST_P(TorchvisionExport, ShapeArithmeticAndAliasesFoldAway) {
     Network net = import_fixture(expected().at("models").at(GetParam()));
     for (const auto& op : net.ops) {
-        EXPECT_NE(op.type, OpType::Identity) << op.name;  // dedup aliases of initializers are constants
-        for (const auto& in : op.inputs) EXPECT_EQ(net.tensor(in)->dtype, DType::f32) << op.name << " " << in;
+        EXPECT_NE(op.type, OpType::Identity)
+            << op.name;  // dedup aliases of initializers are constants
+        for (const auto& in : op.inputs)
+            EXPECT_EQ(net.tensor(in)->dtype, DType::f32) << op.name << " " << in;
     }
 }
 
@@ -69,13 +71,17 @@ TEST_P(TorchvisionExport, EveryOpInsideTheNetworkHasABlock) {
     EXPECT_GE(net.block_names().size(), 3u);
     int with_block = 0;
     for (const auto& op : net.ops) with_block += !op.block.empty();
-    EXPECT_GE(with_block, static_cast<int>(net.ops.size()) - 2);  // a root-level Flatten may have none
+    EXPECT_GE(with_block,
+              static_cast<int>(net.ops.size()) - 2);  // a root-level Flatten may have none
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, TorchvisionExport,
-                         ::testing::Values("resnet18", "mobilenet_v2_035", "mobilenet_v2_100", "mobilenet_v3_small",
-                                           "mnasnet0_5", "shufflenet_v2_x0_5", "squeezenet1_1"),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         ::testing::Values("resnet18", "mobilenet_v2_035", "mobilenet_v2_100",
+                                           "mobilenet_v3_small", "mnasnet0_5", "shufflenet_v2_x0_5",
+                                           "squeezenet1_1"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                             return info.param;
+                         });
 
 TEST(TorchvisionExport, ExpectedJsonListsExactlyTheTestedModels) {
     EXPECT_EQ(expected().at("models").size(), 7u);
@@ -95,7 +101,8 @@ TEST(TinyCnnExport, InlineWeightsEqualTorchValues) {
         for (const auto& ref : refs) {
             size_t index = ref.at("index").get<size_t>();
             ASSERT_LT(index, p->values.size()) << name;
-            EXPECT_EQ(p->values[index], ref.at("value").get<float>()) << name << "[" << index << "]";
+            EXPECT_EQ(p->values[index], ref.at("value").get<float>())
+                << name << "[" << index << "]";
             ++checked;
         }
     }

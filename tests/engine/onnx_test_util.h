@@ -1,23 +1,24 @@
 // Builds small ONNX models in tests with the protobuf API.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <onnx/onnx_pb.h>
 
 namespace tp::test {
 
 inline ::testing::AssertionResult contains(const std::string& text, const std::string& part) {
     if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
+    return ::testing::AssertionFailure()
+           << "\"" << text << "\" does not contain \"" << part << "\"";
 }
 #define EXPECT_CONTAINS(text, part) EXPECT_TRUE(::tp::test::contains((text), (part)))
 
 class OnnxBuilder {
-public:
+  public:
     explicit OnnxBuilder(int64_t opset = 13) {
         m_.set_ir_version(7);
         auto* o = m_.add_opset_import();
@@ -31,15 +32,18 @@ public:
     std::string bytes() const { return m_.SerializeAsString(); }
 
     // dims: -1 is a symbolic dimension named "N".
-    void input(const std::string& name, const std::vector<int64_t>& dims, int32_t elem = onnx::TensorProto::FLOAT) {
+    void input(const std::string& name, const std::vector<int64_t>& dims,
+               int32_t elem = onnx::TensorProto::FLOAT) {
         auto* vi = graph().add_input();
         vi->set_name(name);
         auto* tt = vi->mutable_type()->mutable_tensor_type();
         tt->set_elem_type(elem);
         auto* s = tt->mutable_shape();
         for (int64_t d : dims) {
-            if (d < 0) s->add_dim()->set_dim_param("N");
-            else s->add_dim()->set_dim_value(d);
+            if (d < 0)
+                s->add_dim()->set_dim_param("N");
+            else
+                s->add_dim()->set_dim_value(d);
         }
     }
 
@@ -60,8 +64,8 @@ public:
     }
 
     // raw=true stores little-endian raw_data, else float_data.
-    onnx::TensorProto& floats(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& v,
-                              bool raw = false) {
+    onnx::TensorProto& floats(const std::string& name, const std::vector<int64_t>& dims,
+                              const std::vector<float>& v, bool raw = false) {
         auto* t = graph().add_initializer();
         t->set_name(name);
         t->set_data_type(onnx::TensorProto::FLOAT);
@@ -76,7 +80,8 @@ public:
         return *t;
     }
 
-    onnx::TensorProto& ints(const std::string& name, const std::vector<int64_t>& dims, const std::vector<int64_t>& v) {
+    onnx::TensorProto& ints(const std::string& name, const std::vector<int64_t>& dims,
+                            const std::vector<int64_t>& v) {
         auto* t = graph().add_initializer();
         t->set_name(name);
         t->set_data_type(onnx::TensorProto::INT64);
@@ -86,7 +91,8 @@ public:
     }
 
     // A Constant node holding an int64 tensor (dims {} for a scalar).
-    void const_ints(const std::string& out, const std::vector<int64_t>& dims, const std::vector<int64_t>& v) {
+    void const_ints(const std::string& out, const std::vector<int64_t>& dims,
+                    const std::vector<int64_t>& v) {
         auto& n = node("Constant", {}, {out}, "/const/" + out);
         auto* a = n.add_attribute();
         a->set_name("value");
@@ -131,7 +137,7 @@ public:
         a->set_s(v);
     }
 
-private:
+  private:
     onnx::ModelProto m_;
 };
 

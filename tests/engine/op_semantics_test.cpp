@@ -1,8 +1,8 @@
 // Shapes and MACs of every op, against numbers worked out by hand from the ONNX operator
 // definitions (and torch's output-size formulas for pools with ceil_mode).
-#include <gtest/gtest.h>
-
 #include "engine/op_semantics.h"
+
+#include <gtest/gtest.h>
 
 namespace tp {
 namespace {
@@ -13,8 +13,8 @@ struct OneOp {
 };
 
 // Builds a network around one op; `inputs` are activation shapes, `params` weight shapes.
-OneOp make(OpType type, std::vector<Shape> inputs, std::vector<Shape> params = {}, Attributes attrs = {},
-           int outputs = 1) {
+OneOp make(OpType type, std::vector<Shape> inputs, std::vector<Shape> params = {},
+           Attributes attrs = {}, int outputs = 1) {
     OneOp o;
     Op op;
     op.name = "op";
@@ -38,7 +38,9 @@ OneOp make(OpType type, std::vector<Shape> inputs, std::vector<Shape> params = {
     return o;
 }
 
-Shape out_shape(OneOp& o, int i = 0) { return o.net.tensor("out" + std::to_string(i))->shape; }
+Shape out_shape(OneOp& o, int i = 0) {
+    return o.net.tensor("out" + std::to_string(i))->shape;
+}
 
 Attributes attrs(std::initializer_list<std::pair<const std::string, AttrValue>> kv) {
     Attributes a;
@@ -58,15 +60,18 @@ TEST(OpSemantics, ConvStridePadShapeAndMacs) {
 }
 
 TEST(OpSemantics, DepthwiseConvCountsOneInputChannelPerOutput) {
-    auto o = make(OpType::Conv, {{1, 32, 14, 14}}, {{32, 1, 5, 5}}, attrs({{"group", int64_t{32}}, {"pads", V{2, 2, 2, 2}}}));
+    auto o = make(OpType::Conv, {{1, 32, 14, 14}}, {{32, 1, 5, 5}},
+                  attrs({{"group", int64_t{32}}, {"pads", V{2, 2, 2, 2}}}));
     ASSERT_TRUE(infer_shapes(o.net));
     EXPECT_EQ(out_shape(o), (Shape{1, 32, 14, 14}));
     EXPECT_EQ(o.op->macs, 32LL * 14 * 14 * 25);
 }
 
 TEST(OpSemantics, DilatedGroupedConv) {
-    // dilation 2 makes a 3x3 kernel span 5: (20 - 5) / 1 + 1 = 16; groups 4: 8/4 input channels each.
-    auto o = make(OpType::Conv, {{1, 8, 20, 20}}, {{12, 2, 3, 3}}, attrs({{"group", int64_t{4}}, {"dilations", V{2, 2}}}));
+    // dilation 2 makes a 3x3 kernel span 5: (20 - 5) / 1 + 1 = 16; groups 4: 8/4 input channels
+    // each.
+    auto o = make(OpType::Conv, {{1, 8, 20, 20}}, {{12, 2, 3, 3}},
+                  attrs({{"group", int64_t{4}}, {"dilations", V{2, 2}}}));
     ASSERT_TRUE(infer_shapes(o.net));
     EXPECT_EQ(out_shape(o), (Shape{1, 12, 16, 16}));
     EXPECT_EQ(o.op->macs, 12LL * 16 * 16 * 2 * 9);
@@ -81,7 +86,8 @@ TEST(OpSemantics, ConvChannelMismatchNamesTheOp) {
 }
 
 TEST(OpSemantics, GemmLikeTorchLinearAndOverSequences) {
-    auto o = make(OpType::Gemm, {{1, 128, 64}}, {{256, 64}, {256}}, attrs({{"transB", int64_t{1}}}));
+    auto o =
+        make(OpType::Gemm, {{1, 128, 64}}, {{256, 64}, {256}}, attrs({{"transB", int64_t{1}}}));
     ASSERT_TRUE(infer_shapes(o.net));
     EXPECT_EQ(out_shape(o), (Shape{1, 128, 256}));
     EXPECT_EQ(o.op->macs, 128LL * 64 * 256);
@@ -100,20 +106,27 @@ TEST(OpSemantics, MatMulBroadcastsBatchDims) {
 TEST(OpSemantics, MaxPoolCeilModeDropsWindowStartingInPadding) {
     // torch: floor((H + 2p - k) / s) + 1 with ceil instead of floor, minus one if the last
     // window starts past the input. 112, k3 s2 p0 ceil → ceil(109/2)+1 = 56.
-    auto o = make(OpType::MaxPool, {{1, 64, 112, 112}}, {}, attrs({{"kernel_shape", V{3, 3}}, {"strides", V{2, 2}}, {"ceil_mode", int64_t{1}}}));
+    auto o =
+        make(OpType::MaxPool, {{1, 64, 112, 112}}, {},
+             attrs({{"kernel_shape", V{3, 3}}, {"strides", V{2, 2}}, {"ceil_mode", int64_t{1}}}));
     ASSERT_TRUE(infer_shapes(o.net));
     EXPECT_EQ(out_shape(o), (Shape{1, 64, 56, 56}));
     EXPECT_EQ(o.op->macs, 64LL * 56 * 56 * 9);
     // 13, k3 s2 ceil: ceil(10/2)+1 = 6 (SqueezeNet's fire stages); floor gives 6 as well at 13,
     // but at 14 ceil gives 7 where floor gives 6.
-    auto c = make(OpType::MaxPool, {{1, 8, 14, 14}}, {}, attrs({{"kernel_shape", V{3, 3}}, {"strides", V{2, 2}}, {"ceil_mode", int64_t{1}}}));
+    auto c =
+        make(OpType::MaxPool, {{1, 8, 14, 14}}, {},
+             attrs({{"kernel_shape", V{3, 3}}, {"strides", V{2, 2}}, {"ceil_mode", int64_t{1}}}));
     ASSERT_TRUE(infer_shapes(c.net));
     EXPECT_EQ(out_shape(c), (Shape{1, 8, 7, 7}));
-    auto f = make(OpType::MaxPool, {{1, 8, 14, 14}}, {}, attrs({{"kernel_shape", V{3, 3}}, {"strides", V{2, 2}}}));
+    auto f = make(OpType::MaxPool, {{1, 8, 14, 14}}, {},
+                  attrs({{"kernel_shape", V{3, 3}}, {"strides", V{2, 2}}}));
     ASSERT_TRUE(infer_shapes(f.net));
     EXPECT_EQ(out_shape(f), (Shape{1, 8, 6, 6}));
     // ResNet stem pool: 112, k3 s2 p1 → 56.
-    auto r = make(OpType::MaxPool, {{1, 64, 112, 112}}, {}, attrs({{"kernel_shape", V{3, 3}}, {"strides", V{2, 2}}, {"pads", V{1, 1, 1, 1}}}));
+    auto r =
+        make(OpType::MaxPool, {{1, 64, 112, 112}}, {},
+             attrs({{"kernel_shape", V{3, 3}}, {"strides", V{2, 2}}, {"pads", V{1, 1, 1, 1}}}));
     ASSERT_TRUE(infer_shapes(r.net));
     EXPECT_EQ(out_shape(r), (Shape{1, 64, 56, 56}));
 }
@@ -123,7 +136,8 @@ TEST(OpSemantics, GlobalPoolAndReduceMean) {
     ASSERT_TRUE(infer_shapes(g.net));
     EXPECT_EQ(out_shape(g), (Shape{1, 1280, 1, 1}));
     EXPECT_EQ(g.op->macs, 1280LL * 25);
-    auto r = make(OpType::ReduceMean, {{1, 96, 7, 7}}, {}, attrs({{"axes", V{2, 3}}, {"keepdims", int64_t{0}}}));
+    auto r = make(OpType::ReduceMean, {{1, 96, 7, 7}}, {},
+                  attrs({{"axes", V{2, 3}}, {"keepdims", int64_t{0}}}));
     ASSERT_TRUE(infer_shapes(r.net));
     EXPECT_EQ(out_shape(r), (Shape{1, 96}));
 }
@@ -157,20 +171,26 @@ TEST(OpSemantics, SplitEvenlyAndBySizes) {
     ASSERT_TRUE(infer_shapes(o.net));
     EXPECT_EQ(out_shape(o, 0), (Shape{1, 58, 28, 28}));
     EXPECT_EQ(out_shape(o, 1), (Shape{1, 58, 28, 28}));
-    auto s = make(OpType::Split, {{1, 10}}, {}, attrs({{"axis", int64_t{1}}, {"split", V{3, 7}}}), 2);
+    auto s =
+        make(OpType::Split, {{1, 10}}, {}, attrs({{"axis", int64_t{1}}, {"split", V{3, 7}}}), 2);
     ASSERT_TRUE(infer_shapes(s.net));
     EXPECT_EQ(out_shape(s, 1), (Shape{1, 7}));
 }
 
 TEST(OpSemantics, SliceClampsAndHandlesNegativeIndices) {
     // starts -3 on 10 → 7; ends INT64_MAX clamps to 10 → 3 elements; step 2 over [0, 9) → 5.
-    auto o = make(OpType::Slice, {{1, 10, 9}}, {}, attrs({{"starts", V{-3, 0}}, {"ends", V{INT64_MAX, 9}}, {"axes", V{1, 2}}, {"steps", V{1, 2}}}));
+    auto o = make(OpType::Slice, {{1, 10, 9}}, {},
+                  attrs({{"starts", V{-3, 0}},
+                         {"ends", V{INT64_MAX, 9}},
+                         {"axes", V{1, 2}},
+                         {"steps", V{1, 2}}}));
     ASSERT_TRUE(infer_shapes(o.net));
     EXPECT_EQ(out_shape(o), (Shape{1, 3, 5}));
 }
 
 TEST(OpSemantics, ConcatPadGatherUpsample) {
-    auto c = make(OpType::Concat, {{1, 64, 13, 13}, {1, 64, 13, 13}}, {}, attrs({{"axis", int64_t{1}}}));
+    auto c =
+        make(OpType::Concat, {{1, 64, 13, 13}, {1, 64, 13, 13}}, {}, attrs({{"axis", int64_t{1}}}));
     ASSERT_TRUE(infer_shapes(c.net));
     EXPECT_EQ(out_shape(c), (Shape{1, 128, 13, 13}));
     auto p = make(OpType::Pad, {{1, 3, 8, 8}}, {}, attrs({{"pads", V{0, 0, 1, 2, 0, 0, 3, 4}}}));
@@ -203,13 +223,15 @@ TEST(OpSemantics, NormalizationsCheckFeatureCounts) {
     EXPECT_EQ(bn.op->macs, 32LL * 64);
     auto ln = make(OpType::LayerNormalization, {{1, 128, 128}}, {{128}, {128}});
     ASSERT_TRUE(infer_shapes(ln.net));
-    auto gn = make(OpType::GroupNormalization, {{1, 12, 8, 8}}, {{12}, {12}}, attrs({{"num_groups", int64_t{5}}}));
+    auto gn = make(OpType::GroupNormalization, {{1, 12, 8, 8}}, {{12}, {12}},
+                   attrs({{"num_groups", int64_t{5}}}));
     EXPECT_FALSE(infer_shapes(gn.net));
 }
 
 TEST(OpSemantics, UnaryOpsKeepShapeAndCountOnePerElement) {
-    for (OpType t : {OpType::Relu, OpType::Clip, OpType::HardSwish, OpType::HardSigmoid, OpType::Sigmoid, OpType::Tanh,
-                     OpType::Gelu, OpType::Erf, OpType::Sqrt, OpType::Softmax, OpType::Pow}) {
+    for (OpType t :
+         {OpType::Relu, OpType::Clip, OpType::HardSwish, OpType::HardSigmoid, OpType::Sigmoid,
+          OpType::Tanh, OpType::Gelu, OpType::Erf, OpType::Sqrt, OpType::Softmax, OpType::Pow}) {
         auto o = make(t, {{1, 24, 5, 7}});
         ASSERT_TRUE(infer_shapes(o.net)) << op_type_name(t);
         EXPECT_EQ(out_shape(o), (Shape{1, 24, 5, 7})) << op_type_name(t);
@@ -225,7 +247,8 @@ TEST(OpSemantics, UnaryOpsKeepShapeAndCountOnePerElement) {
 
 TEST(OpSemantics, AveragePoolCountsItsWindow) {
     // TinyTL adapter pooling: 2x2 stride 2 on 28x28 → 14x14, 4 reads per output.
-    auto o = make(OpType::AveragePool, {{1, 16, 28, 28}}, {}, attrs({{"kernel_shape", V{2, 2}}, {"strides", V{2, 2}}}));
+    auto o = make(OpType::AveragePool, {{1, 16, 28, 28}}, {},
+                  attrs({{"kernel_shape", V{2, 2}}, {"strides", V{2, 2}}}));
     ASSERT_TRUE(infer_shapes(o.net));
     EXPECT_EQ(out_shape(o), (Shape{1, 16, 14, 14}));
     EXPECT_EQ(o.op->macs, 16LL * 14 * 14 * 4);

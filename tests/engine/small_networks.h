@@ -32,7 +32,14 @@ inline Network two_conv_network() {
     Op conv{"conv", OpType::Conv, {"x"}, {"c"}, {"conv.weight", "conv.bias"}, {}, "stem", 0};
     conv.attrs.set("pads", std::vector<int64_t>{1, 1, 1, 1});
     net.ops.push_back(conv);
-    net.ops.push_back(Op{"bn", OpType::BatchNormalization, {"c"}, {"b"}, {"bn.scale", "bn.bias", "bn.mean", "bn.var"}, {}, "stem", 0});
+    net.ops.push_back(Op{"bn",
+                         OpType::BatchNormalization,
+                         {"c"},
+                         {"b"},
+                         {"bn.scale", "bn.bias", "bn.mean", "bn.var"},
+                         {},
+                         "stem",
+                         0});
     net.ops.push_back(Op{"relu", OpType::Relu, {"b"}, {"r"}, {}, {}, "stem", 0});
     net.ops.push_back(Op{"conv2", OpType::Conv, {"r"}, {"c2"}, {"conv2.weight"}, {}, "block1", 0});
     net.ops.push_back(Op{"relu2", OpType::Relu, {"c2"}, {"r2"}, {}, {}, "block1", 0});

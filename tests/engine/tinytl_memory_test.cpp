@@ -35,7 +35,8 @@ TEST_P(TinyTl, BiasOnlySavesASmallFractionOfFullFineTuneActivations) {
 TEST_P(TinyTl, LiteResidualAddsAFewPercentOfFullActivationMemory) {
     auto net = build_zoo_model(GetParam());
     ASSERT_TRUE(net);
-    MemoryReport full = report(*net, "full", 8), bias = report(*net, "bias-only", 8), lb = report(*net, "tinytl-lb", 8);
+    MemoryReport full = report(*net, "full", 8), bias = report(*net, "bias-only", 8),
+                 lb = report(*net, "tinytl-lb", 8);
     int64_t added = lb.saved_activation_total_bytes - bias.saved_activation_total_bytes;
     EXPECT_GT(added, 0);
     // TinyTL reports 3.8% on ProxylessNAS-Mobile; this studio also counts the adapters'
@@ -44,7 +45,8 @@ TEST_P(TinyTl, LiteResidualAddsAFewPercentOfFullActivationMemory) {
     EXPECT_LT(lb.peak_bytes, full.peak_bytes / 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(Zoo, TinyTl, ::testing::Values("mobilenetv2-w0.35", "proxylessnas-w0.3", "mcunet"),
+INSTANTIATE_TEST_SUITE_P(Zoo, TinyTl,
+                         ::testing::Values("mobilenetv2-w0.35", "proxylessnas-w0.3", "mcunet"),
                          [](const auto& info) {
                              std::string n = info.param;
                              for (auto& c : n)

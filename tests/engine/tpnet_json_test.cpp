@@ -1,10 +1,11 @@
 // The JSON network format round-trips the IR losslessly, with and without weights.
+#include "engine/io/tpnet_json.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "engine/io/tpnet_json.h"
 #include "engine/zoo/zoo.h"
 #include "small_networks.h"
 
@@ -14,7 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path temp_dir(const std::string& name) {
-    fs::path p = fs::temp_directory_path() / ("tp-tpnet-" + name + "-" + std::to_string(::getpid()));
+    fs::path p =
+        fs::temp_directory_path() / ("tp-tpnet-" + name + "-" + std::to_string(::getpid()));
     fs::create_directories(p);
     return p;
 }

@@ -1,12 +1,13 @@
 // The saved-for-backward rules and the pruning of the training graph, on a network small
 // enough that every byte is counted by hand in the test.
+#include "engine/training_graph.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 
 #include "engine/memory_report.h"
-#include "engine/training_graph.h"
 #include "small_networks.h"
 
 namespace tp {
@@ -69,7 +70,8 @@ TEST(TrainingGraph, FullFineTuneSavesEveryTrainedLayerInput) {
     Network net = test::two_conv_network();
     TrainingGraph g = derive(net, preset(net, "full"));
     // x (conv weight grad), c (bn scale grad), r (conv2 weight grad), f (fc weight grad).
-    EXPECT_EQ(saved_names(g), (std::set<std::string>{"x", "conv", "relu", "relu:mask", "relu2:mask", "flatten"}));
+    EXPECT_EQ(saved_names(g),
+              (std::set<std::string>{"x", "conv", "relu", "relu:mask", "relu2:mask", "flatten"}));
     EXPECT_EQ(find_node(g, "x")->bytes, 3 * 8 * 8 * 4);
     // The lowest trained layer is conv: no gradient for the network input.
     EXPECT_EQ(find_node(g, "conv:grad_in0"), nullptr);
@@ -104,7 +106,8 @@ TEST(TrainingGraph, SparseUpdateTrainsFractionButSavesFullInput) {
     TrainingPlan plan;
     plan.layers["conv2"] = {UpdateMode::sparse, 0.5};
     TrainingGraph g = derive(net, plan);
-    auto it = std::find_if(g.layers.begin(), g.layers.end(), [](const LayerCost& c) { return c.op == "conv2"; });
+    auto it = std::find_if(g.layers.begin(), g.layers.end(),
+                           [](const LayerCost& c) { return c.op == "conv2"; });
     ASSERT_NE(it, g.layers.end());
     EXPECT_EQ(it->trained_params, 2 * 4);  // 2 of 4 output channels x 4 inputs
     EXPECT_EQ(it->trained_param_bytes, 8 * 4);
@@ -158,8 +161,9 @@ TEST(TrainingGraph, ReportPartsAddUpToPeak) {
             plan.in_place_update = in_place;
             plan.batch = 2;
             MemoryReport r = store_all_memory(derive(net, plan));
-            EXPECT_EQ(r.peak_bytes, r.trained_param_bytes + r.optimizer_state_bytes + r.saved_activation_bytes +
-                                        r.gradient_bytes + r.transient_bytes)
+            EXPECT_EQ(r.peak_bytes, r.trained_param_bytes + r.optimizer_state_bytes +
+                                        r.saved_activation_bytes + r.gradient_bytes +
+                                        r.transient_bytes)
                 << name;
             EXPECT_EQ(r.peak_bytes, *std::max_element(r.ram_by_step.begin(), r.ram_by_step.end()));
         }
@@ -194,7 +198,8 @@ TEST(TrainingGraph, InPlaceUpdateHoldsOneChannelOfGradientAfterTheInputGradient)
     ASSERT_NE(update, nullptr);
     EXPECT_EQ(update->bytes, 0);
     EXPECT_EQ(update->workspace_bytes, 4 * 4);  // one output channel: 4 inputs x 1x1, fp32
-    EXPECT_EQ(find_node(g, "conv:update")->workspace_bytes, (3 * 3 * 3 + 1) * 4);  // weight row + bias
+    EXPECT_EQ(find_node(g, "conv:update")->workspace_bytes,
+              (3 * 3 * 3 + 1) * 4);  // weight row + bias
     // conv2's input gradient reads the old weights: the update must come after it.
     const TrainingNode* grad_in = find_node(g, "conv2:grad_in0");
     ASSERT_NE(grad_in, nullptr);
@@ -244,7 +249,8 @@ TEST(TrainingPlan, UnknownLayerAndBadFractionAreNamed) {
     auto bad = plan_from_json(net, nlohmann::json{{"layers", {{"conv9", "full"}}}}, "plan.json");
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("conv9"), std::string::npos);
-    auto frac = plan_from_json(net, nlohmann::json{{"layers", {{"conv2", {{"mode", "sparse"}, {"fraction", 1.5}}}}}}, "p");
+    auto frac = plan_from_json(
+        net, nlohmann::json{{"layers", {{"conv2", {{"mode", "sparse"}, {"fraction", 1.5}}}}}}, "p");
     ASSERT_FALSE(frac);
     EXPECT_NE(frac.error().message.find("fraction"), std::string::npos);
     auto nobias = plan_from_json(net, nlohmann::json{{"layers", {{"conv2", "bias-only"}}}}, "p");

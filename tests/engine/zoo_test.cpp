@@ -1,5 +1,7 @@
 // The built-in zoo against independent PyTorch references (tests/fixtures/zoo_reference.json,
 // written by scripts/make_zoo_reference.py from torchvision and plain torch.nn rebuilds).
+#include "engine/zoo/zoo.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include <stdexcept>
 
 #include "engine/network.h"
-#include "engine/zoo/zoo.h"
 
 namespace {
 
@@ -21,7 +22,9 @@ using nlohmann::json;
 const json& reference() {
     static const json ref = [] {
         std::ifstream in(std::string(TP_FIXTURES_DIR) + "/zoo_reference.json");
-        if (!in) throw std::runtime_error("zoo_reference.json missing; run scripts/make_zoo_reference.py");
+        if (!in)
+            throw std::runtime_error(
+                "zoo_reference.json missing; run scripts/make_zoo_reference.py");
         return json::parse(in);
     }();
     return ref;
@@ -56,12 +59,23 @@ Summary summarize(const tp::Network& net) {
                 ++s.conv;
                 s.conv_shapes.push_back(net.tensor(op.outputs[0])->shape);
                 break;
-            case tp::OpType::Gemm: s.linear_macs += op.macs, ++s.linear; break;
-            case tp::OpType::MatMul: s.matmul_macs += op.macs; break;
-            case tp::OpType::BatchNormalization: ++s.bn; break;
-            case tp::OpType::LayerNormalization: ++s.layernorm; break;
-            case tp::OpType::Gather: ++s.embedding; break;
-            default: break;
+            case tp::OpType::Gemm:
+                s.linear_macs += op.macs, ++s.linear;
+                break;
+            case tp::OpType::MatMul:
+                s.matmul_macs += op.macs;
+                break;
+            case tp::OpType::BatchNormalization:
+                ++s.bn;
+                break;
+            case tp::OpType::LayerNormalization:
+                ++s.layernorm;
+                break;
+            case tp::OpType::Gather:
+                ++s.embedding;
+                break;
+            default:
+                break;
         }
     }
     return s;
@@ -74,12 +88,14 @@ std::vector<std::string> zoo_ids() {
 }
 
 class ZooModel : public ::testing::TestWithParam<std::string> {
-protected:
+  protected:
     const json& ref() const { return reference().at(GetParam()); }
     const tp::Network& net() const { return model(GetParam()); }
 };
 
-TEST_P(ZooModel, HasAnIndependentTorchReference) { EXPECT_TRUE(reference().contains(GetParam())); }
+TEST_P(ZooModel, HasAnIndependentTorchReference) {
+    EXPECT_TRUE(reference().contains(GetParam()));
+}
 
 TEST_P(ZooModel, TrainableParameterCountEqualsTorchParameters) {
     EXPECT_EQ(summarize(net()).params, ref().at("params").get<int64_t>());
@@ -90,8 +106,10 @@ TEST_P(ZooModel, ParameterShapesEqualTorchParametersAsAMultiset) {
     std::vector<tp::Shape> shapes;
     int64_t buffers = 0;
     for (const auto& [name, p] : net().params) {
-        if (p.trainable) shapes.push_back(p.shape);
-        else buffers += p.elements();
+        if (p.trainable)
+            shapes.push_back(p.shape);
+        else
+            buffers += p.elements();
     }
     std::sort(shapes.begin(), shapes.end());
     EXPECT_EQ(shapes, ref().at("param_shapes").get<std::vector<tp::Shape>>());
@@ -120,7 +138,8 @@ TEST_P(ZooModel, LayerCountsEqualTorchModules) {
 }
 
 TEST_P(ZooModel, ConvOutputShapesEqualTorchInExecutionOrder) {
-    EXPECT_EQ(summarize(net()).conv_shapes, ref().at("conv_output_shapes").get<std::vector<tp::Shape>>());
+    EXPECT_EQ(summarize(net()).conv_shapes,
+              ref().at("conv_output_shapes").get<std::vector<tp::Shape>>());
 }
 
 TEST_P(ZooModel, IsStructurallyValidAndEveryOpHasABlock) {
@@ -153,13 +172,12 @@ TEST_P(ZooModel, WithWeightsFillsEveryParameterDeterministically) {
     EXPECT_TRUE(stripped == net());
 }
 
-INSTANTIATE_TEST_SUITE_P(Zoo, ZooModel, ::testing::ValuesIn(zoo_ids()),
-                         [](const auto& info) {
-                             std::string s = info.param;
-                             for (char& c : s)
-                                 if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                             return s;
-                         });
+INSTANTIATE_TEST_SUITE_P(Zoo, ZooModel, ::testing::ValuesIn(zoo_ids()), [](const auto& info) {
+    std::string s = info.param;
+    for (char& c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return s;
+});
 
 TEST(Zoo, ListsTheFivePublishedModelsWithSources) {
     std::set<std::string> ids;
@@ -168,15 +186,16 @@ TEST(Zoo, ListsTheFivePublishedModelsWithSources) {
         EXPECT_FALSE(e.description.empty()) << e.id;
         EXPECT_FALSE(e.source.empty()) << e.id;
     }
-    EXPECT_EQ(ids, (std::set<std::string>{"mcunet", "mobilenetv2-w0.35", "proxylessnas-w0.3", "resnet18",
-                                          "bert-tiny"}));
+    EXPECT_EQ(ids, (std::set<std::string>{"mcunet", "mobilenetv2-w0.35", "proxylessnas-w0.3",
+                                          "resnet18", "bert-tiny"}));
 }
 
 TEST(Zoo, UnknownIdIsAnErrorNamingTheValidIds) {
     auto r = tp::build_zoo_model("mobilenet-v9");
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("mobilenet-v9"), std::string::npos);
-    for (const auto& e : tp::zoo_entries()) EXPECT_NE(r.error().message.find(e.id), std::string::npos) << e.id;
+    for (const auto& e : tp::zoo_entries())
+        EXPECT_NE(r.error().message.find(e.id), std::string::npos) << e.id;
 }
 
 TEST(Zoo, McunetHasThePublishedMcunetIn1ParameterCount) {
@@ -194,7 +213,8 @@ TEST(Zoo, InitialWeightsAreHeUniformAndBatchNormStartsAsIdentity) {
     ASSERT_NE(bn, nullptr);
     const float expected[4] = {1.0f, 0.0f, 0.0f, 1.0f};  // scale, bias, mean, var
     for (size_t i = 0; i < 4; ++i)
-        for (float v : net->param(bn->params[i])->values) ASSERT_EQ(v, expected[i]) << bn->params[i];
+        for (float v : net->param(bn->params[i])->values)
+            ASSERT_EQ(v, expected[i]) << bn->params[i];
     const tp::Parameter* w = net->param("blocks.3.depth_conv.conv.weight");  // 7x7 depthwise
     ASSERT_NE(w, nullptr);
     const float bound = std::sqrt(6.0f / 49.0f);
@@ -208,13 +228,15 @@ TEST(Zoo, InitialWeightsAreHeUniformAndBatchNormStartsAsIdentity) {
 
 TEST(Zoo, ResnetBlocksAreNamedLikeTorchvision) {
     auto blocks = model("resnet18").block_names();
-    EXPECT_EQ(blocks, (std::vector<std::string>{"stem", "layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0",
-                                                "layer3.1", "layer4.0", "layer4.1", "head", "classifier"}));
+    EXPECT_EQ(blocks, (std::vector<std::string>{"stem", "layer1.0", "layer1.1", "layer2.0",
+                                                "layer2.1", "layer3.0", "layer3.1", "layer4.0",
+                                                "layer4.1", "head", "classifier"}));
 }
 
 TEST(Zoo, BertBlocksAreEmbeddingsEncoderLayersPoolerClassifier) {
-    EXPECT_EQ(model("bert-tiny").block_names(),
-              (std::vector<std::string>{"embeddings", "encoder.0", "encoder.1", "pooler", "classifier"}));
+    EXPECT_EQ(
+        model("bert-tiny").block_names(),
+        (std::vector<std::string>{"embeddings", "encoder.0", "encoder.1", "pooler", "classifier"}));
     const tp::TensorInfo* ids = model("bert-tiny").tensor("input_ids");
     ASSERT_NE(ids, nullptr);
     EXPECT_EQ(ids->dtype, tp::DType::i64);

@@ -1,11 +1,12 @@
 // LayerTableModel shows the hand-built tiny network; expected numbers are counted by hand.
+#include "views/layer_table_model.h"
+
 #include <gtest/gtest.h>
 
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 
 #include "tests/views/tiny_network.h"
-#include "views/layer_table_model.h"
 
 namespace tp {
 namespace {
@@ -13,7 +14,7 @@ namespace {
 using Col = LayerTableModel::Column;
 
 class LayerTableModelTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto net = test::tinyNetwork();
         ASSERT_TRUE(net.ok()) << net.error().message;
@@ -34,7 +35,8 @@ TEST_F(LayerTableModelTest, OneRowPerOpInGraphOrder) {
     ASSERT_EQ(model.rowCount(), 6);
     EXPECT_EQ(model.columnCount(), 6);
     const QStringList names{"conv", "bn", "relu", "pool", "flatten", "fc"};
-    const QStringList types{"Conv", "BatchNormalization", "Relu", "GlobalAveragePool", "Flatten", "Gemm"};
+    const QStringList types{"Conv", "BatchNormalization", "Relu", "GlobalAveragePool", "Flatten",
+                            "Gemm"};
     for (int row = 0; row < 6; ++row) {
         EXPECT_EQ(text(row, Col::LayerColumn), names[row]);
         EXPECT_EQ(text(row, Col::OpColumn), types[row]);

@@ -1,4 +1,6 @@
 // MainWindow driven through its public slots, as a user would: open, fail, supersede.
+#include "app/studio/main_window.h"
+
 #include <gtest/gtest.h>
 
 #include <QDropEvent>
@@ -14,7 +16,6 @@
 #include <QTableView>
 #include <QTest>
 
-#include "app/studio/main_window.h"
 #include "engine/zoo/zoo.h"
 #include "views/layer_table_model.h"
 #include "views/number_format.h"
@@ -25,7 +26,7 @@ namespace {
 constexpr int kLoadTimeoutMs = 20000;
 
 class MainWindowTest : public ::testing::Test {
-protected:
+  protected:
     MainWindowTest() { window.setInteractive(false); }
 
     // Opens `spec` and waits for the outcome; true when modelLoaded() came.
@@ -33,12 +34,15 @@ protected:
         QSignalSpy loaded(&window, &MainWindow::modelLoaded);
         QSignalSpy failed(&window, &MainWindow::loadFailed);
         window.openModel(spec);
-        (void)QTest::qWaitFor([&] { return !loaded.isEmpty() || !failed.isEmpty(); }, kLoadTimeoutMs);
+        (void)QTest::qWaitFor([&] { return !loaded.isEmpty() || !failed.isEmpty(); },
+                              kLoadTimeoutMs);
         lastError = failed.isEmpty() ? QString() : failed.first().first().toString();
         return !loaded.isEmpty();
     }
 
-    int tableRows() const { return window.findChild<QTableView*>("layerTable")->model()->rowCount(); }
+    int tableRows() const {
+        return window.findChild<QTableView*>("layerTable")->model()->rowCount();
+    }
     QString totalsText() const { return window.findChild<QLabel*>("totalsLabel")->text(); }
 
     MainWindow window;
@@ -52,9 +56,11 @@ TEST_F(MainWindowTest, ZooModelFillsTableAndTotals) {
     auto reference = build_zoo_model("resnet18");
     ASSERT_TRUE(reference.ok()) << reference.error().message;
     EXPECT_EQ(tableRows(), static_cast<int>(reference->ops.size()));
-    EXPECT_TRUE(totalsText().contains(formatCount(reference->trainable_param_count()) + " parameters"))
+    EXPECT_TRUE(
+        totalsText().contains(formatCount(reference->trainable_param_count()) + " parameters"))
         << totalsText().toStdString();
-    EXPECT_TRUE(totalsText().contains(formatCount(reference->total_macs()) + " MACs")) << totalsText().toStdString();
+    EXPECT_TRUE(totalsText().contains(formatCount(reference->total_macs()) + " MACs"))
+        << totalsText().toStdString();
     EXPECT_EQ(window.windowTitle(), "TrainPlan Studio — " + QString::fromStdString(net->name));
     EXPECT_FALSE(window.isLoading());
 }
@@ -63,13 +69,16 @@ TEST_F(MainWindowTest, OnnxFileShowsTheFrameworksParameterCount) {
     // expected.json holds what torch counted when it exported the file.
     QFile file(TP_FIXTURES_DIR "/onnx/expected.json");
     ASSERT_TRUE(file.open(QIODevice::ReadOnly));
-    const QJsonObject expected =
-        QJsonDocument::fromJson(file.readAll()).object()["models"].toObject()["resnet18"].toObject();
+    const QJsonObject expected = QJsonDocument::fromJson(file.readAll())
+                                     .object()["models"]
+                                     .toObject()["resnet18"]
+                                     .toObject();
     const qint64 params = expected["params"].toInteger();
     ASSERT_GT(params, 0);
 
     ASSERT_TRUE(open(TP_FIXTURES_DIR "/onnx/resnet18.onnx")) << lastError.toStdString();
-    EXPECT_TRUE(totalsText().contains(formatCount(params) + " parameters")) << totalsText().toStdString();
+    EXPECT_TRUE(totalsText().contains(formatCount(params) + " parameters"))
+        << totalsText().toStdString();
     EXPECT_EQ(tableRows(), static_cast<int>(window.network()->ops.size()));
 }
 
@@ -167,7 +176,8 @@ TEST_F(MainWindowTest, SavesScreenshotWhenAsked) {
     window.resize(1280, 800);
     window.show();
     ASSERT_TRUE(open("zoo:mcunet")) << lastError.toStdString();
-    window.findChild<QTableView*>("layerTable")->selectRow(3);  // a depthwise conv: shows attributes
+    window.findChild<QTableView*>("layerTable")
+        ->selectRow(3);  // a depthwise conv: shows attributes
     window.statusBar()->clearMessage();
     QTest::qWait(300);  // let the layout and the status bar settle
     EXPECT_TRUE(window.grab().save(path));

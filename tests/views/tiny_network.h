@@ -29,8 +29,14 @@ inline Result<Network> tinyNetwork() {
     Op conv{"conv", OpType::Conv, {"x"}, {"c"}, {"conv.weight", "conv.bias"}, {}, "stem", 0};
     conv.attrs.set("pads", std::vector<int64_t>{1, 1, 1, 1});
     net.ops.push_back(conv);
-    net.ops.push_back(Op{"bn", OpType::BatchNormalization, {"c"}, {"b"},
-                         {"bn.scale", "bn.bias", "bn.mean", "bn.var"}, {}, "stem", 0});
+    net.ops.push_back(Op{"bn",
+                         OpType::BatchNormalization,
+                         {"c"},
+                         {"b"},
+                         {"bn.scale", "bn.bias", "bn.mean", "bn.var"},
+                         {},
+                         "stem",
+                         0});
     net.ops.push_back(Op{"relu", OpType::Relu, {"b"}, {"r"}, {}, {}, "stem", 0});
     net.ops.push_back(Op{"pool", OpType::GlobalAveragePool, {"r"}, {"p"}, {}, {}, "head", 0});
     net.ops.push_back(Op{"flatten", OpType::Flatten, {"p"}, {"f"}, {}, {}, "head", 0});
