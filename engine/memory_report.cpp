@@ -18,11 +18,7 @@ MemoryReport store_all_memory(const TrainingGraph& g) {
     r.frozen_param_bytes = g.frozen_param_bytes;
 
     const size_t n = g.nodes.size();
-    std::vector<int> last_use(n, -1);
-    for (const auto& node : g.nodes)
-        for (int in : node.inputs)
-            last_use[static_cast<size_t>(in)] =
-                std::max(last_use[static_cast<size_t>(in)], node.id);
+    const std::vector<int> last_use = g.last_reader();
 
     std::vector<bool> live(n, false);
     int64_t live_bytes = 0;

@@ -211,6 +211,14 @@ bool gradient_is_alias(OpType t, size_t input_index) {
 
 }  // namespace
 
+std::vector<int> TrainingGraph::last_reader() const {
+    std::vector<int> last(nodes.size(), -1);
+    for (const auto& node : nodes)
+        for (int in : node.inputs)
+            last[static_cast<size_t>(in)] = std::max(last[static_cast<size_t>(in)], node.id);
+    return last;
+}
+
 std::vector<std::pair<std::string, int64_t>> TrainingGraph::saved_bytes_by_op() const {
     std::map<std::string, int64_t> by_op;
     for (const auto& n : nodes) {

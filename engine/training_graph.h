@@ -82,6 +82,9 @@ struct TrainingGraph {
     int64_t persistent_bytes() const { return trained_param_bytes + optimizer_state_bytes; }
     // Saved-activation bytes the backward of `op` is the first to read (for per-layer rows).
     std::vector<std::pair<std::string, int64_t>> saved_bytes_by_op() const;
+    // For each node, the id of the last node in store-all order that reads its output
+    // (-1: nobody reads it). The store-all schedule frees each output right after it.
+    std::vector<int> last_reader() const;
 };
 
 Result<TrainingGraph> derive_training_graph(const Network& net, const TrainingPlan& plan);

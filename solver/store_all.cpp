@@ -43,12 +43,7 @@ SolveResult StoreAllScheduler::solve(const TrainingGraph& graph,
                                      const SolveOptions& options) const {
     auto start = std::chrono::steady_clock::now();
     SolveResult result;
-    const size_t n = graph.nodes.size();
-    std::vector<int> last_use(n, -1);
-    for (const auto& node : graph.nodes)
-        for (int in : node.inputs)
-            last_use[static_cast<size_t>(in)] =
-                std::max(last_use[static_cast<size_t>(in)], node.id);
+    const std::vector<int> last_use = graph.last_reader();
     for (const auto& node : graph.nodes) {
         result.schedule.steps.push_back({StepOp::compute, node.id});
         for (int in : node.inputs)
