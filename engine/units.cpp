@@ -1,6 +1,9 @@
 #include "engine/units.h"
 
+#include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <string>
 
 namespace tp {
 
@@ -16,6 +19,34 @@ std::string format_bytes(int64_t bytes) {
     else
         std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024.0 * 1024.0));
     return buf;
+}
+
+Result<int64_t> parse_bytes(const std::string& text) {
+    const Error bad{
+        "cannot read '" + text +
+        "' as a size: use bytes or a number with K, KiB, KB, M, MiB, MB, G (e.g. 256KiB)"};
+    size_t pos = 0;
+    double value = 0.0;
+    try {
+        value = std::stod(text, &pos);
+    } catch (...) {
+        return bad;
+    }
+    std::string unit;
+    for (size_t i = pos; i < text.size(); ++i)
+        if (text[i] != ' ')
+            unit += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
+    double scale = 0.0;
+    if (unit.empty() || unit == "B")
+        scale = 1.0;
+    else if (unit == "K" || unit == "KB" || unit == "KIB")
+        scale = 1024.0;
+    else if (unit == "M" || unit == "MB" || unit == "MIB")
+        scale = 1024.0 * 1024.0;
+    else if (unit == "G" || unit == "GB" || unit == "GIB")
+        scale = 1024.0 * 1024.0 * 1024.0;
+    if (scale == 0.0 || !(value >= 0.0) || value * scale > 9.0e18) return bad;
+    return static_cast<int64_t>(std::llround(value * scale));
 }
 
 std::string format_count(int64_t n) {

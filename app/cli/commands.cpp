@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/cli/cli_args.h"
+#include "app/cli/plan_args.h"
 #include "engine/memory_report.h"
 #include "engine/model_loader.h"
 #include "engine/training_graph.h"
@@ -104,45 +105,11 @@ int run_inspect(const std::vector<std::string>& argv) {
 }
 
 int run_memory(const std::vector<std::string>& argv) {
-    auto args = parse_args(argv, {"--plan", "--batch", "--optimizer", "--precision", "--classes"},
-                           {"--json", "--no-in-place"});
+    std::set<std::string> switches = kPlanSwitches;
+    switches.insert("--json");
+    auto args = parse_args(argv, kPlanOptions, switches);
     if (!args) return fail(args.error().message);
-    auto net = load_single_model(*args, "memory");
-    if (!net) return fail(net.error().message);
-
-    std::string plan_arg = args->option("--plan", "full");
-    Result<TrainingPlan> plan =
-        plan_arg.size() > 5 && plan_arg.substr(plan_arg.size() - 5) == ".json"
-            ? load_plan_file(*net, plan_arg)
-            : make_preset(*net, plan_arg);
-    if (!plan) return fail(plan.error().message);
-    // Command-line settings override what the plan says.
-    nlohmann::json overrides = nlohmann::json::object();
-    if (args->options.count("--batch")) {
-        try {
-            overrides["batch"] = std::stoll(args->option("--batch"));
-        } catch (...) {
-            return fail("--batch needs a whole number, got '" + args->option("--batch") + "'");
-        }
-    }
-    if (args->options.count("--classes")) {
-        try {
-            overrides["classes"] = std::stoll(args->option("--classes"));
-        } catch (...) {
-            return fail("--classes needs a whole number, got '" + args->option("--classes") + "'");
-        }
-    }
-    if (args->options.count("--optimizer")) overrides["optimizer"] = args->option("--optimizer");
-    if (args->options.count("--precision")) overrides["precision"] = args->option("--precision");
-    if (args->flag("--no-in-place")) overrides["in_place_update"] = false;
-    nlohmann::json merged = plan_to_json(*plan);
-    merged.merge_patch(overrides);
-    merged.erase("preset");
-    auto final_plan = plan_from_json(*net, merged, "command line");
-    if (!final_plan) return fail(final_plan.error().message);
-    final_plan->preset = plan->preset.empty() ? plan_arg : plan->preset;
-
-    auto graph = derive_training_graph(*net, *final_plan);
+    auto graph = training_graph_from_args(*args, "memory");
     if (!graph) return fail(graph.error().message);
     MemoryReport r = store_all_memory(*graph);
     if (args->flag("--json")) {
@@ -150,12 +117,12 @@ int run_memory(const std::vector<std::string>& argv) {
         return 0;
     }
     std::string head =
-        final_plan->classes > 0 ? " · " + std::to_string(final_plan->classes) + "-class head" : "";
+        graph->plan.classes > 0 ? " · " + std::to_string(graph->plan.classes) + "-class head" : "";
     std::printf(
         "%s%s · plan %s · batch %lld · %s · %s · %s\n", r.network.c_str(), head.c_str(),
         r.preset.c_str(), static_cast<long long>(r.batch), precision_name(r.precision),
         optimizer_name(r.optimizer),
-        final_plan->in_place_update ? "in-place update" : "gradient buffers until the step ends");
+        graph->plan.in_place_update ? "in-place update" : "gradient buffers until the step ends");
     std::printf("\nPeak training RAM (store-all schedule): %s   (while '%s' runs)\n",
                 format_bytes(r.peak_bytes).c_str(), r.peak_node_name.c_str());
     auto row = [&](const char* what, int64_t b) {
@@ -174,7 +141,7 @@ int run_memory(const std::vector<std::string>& argv) {
     std::printf("Flash (model image): %s, of which read-only during training: %s\n",
                 format_bytes(r.flash_bytes).c_str(), format_bytes(r.frozen_param_bytes).c_str());
     std::printf("Trained parameters: %s of %s\n", format_count(r.trained_params).c_str(),
-                format_count(net->trainable_param_count()).c_str());
+                format_count(graph->network.trainable_param_count()).c_str());
     std::printf("MACs per step: %s forward, %s in all\n", format_macs(r.forward_macs).c_str(),
                 format_macs(r.training_macs).c_str());
     std::printf("\n%-48s %-10s %12s %12s %12s\n", "layer", "mode", "trained", "RAM", "saved");

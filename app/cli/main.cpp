@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "app/cli/commands.h"
+#include "app/cli/devices_command.h"
+#include "app/cli/solve_command.h"
 
 namespace {
 
@@ -15,9 +17,19 @@ commands:
   memory MODEL [--plan PRESET|PLAN.json] [--batch N] [--optimizer sgd|sgd-momentum|adam]
                [--precision fp32|int8] [--classes N] [--no-in-place] [--json]
                                        training memory of the store-all schedule, broken down
+  devices [--json]                     the board profiles (built-in and user folder)
+  solve MODEL --device ID --budget SIZE [--deadline SECONDS] [PLAN OPTIONS]
+        [--solver milp|dp|store-all|sqrt-n|recompute-only|paging-only] [--time-limit S]
+        [--json] [--out schedule.json]
+                                       the least-energy schedule that fits the budget
+  compare MODEL --devices a,b,... --budgets LIST|FROM..TO:N [PLAN OPTIONS]
+          [--solver NAME] [--time-limit S] [--jobs N] [--csv|--json]
+                                       boards × budgets, solved in parallel
 
 MODEL is a path to an .onnx or .tpnet.json file, or zoo:NAME.
 PRESET is one of: full, last-layer, bias-only, tinytl-lb, sparse.
+PLAN OPTIONS are memory's --plan, --batch, --optimizer, --precision, --classes, --no-in-place.
+SIZE is bytes or a number with K/KiB/KB, M/MiB/MB (binary units), e.g. 256K.
 )";
 
 }  // namespace
@@ -37,8 +49,12 @@ int main(int argc, char** argv) {
     if (command == "zoo") return tp::cli::run_zoo(rest);
     if (command == "inspect") return tp::cli::run_inspect(rest);
     if (command == "memory") return tp::cli::run_memory(rest);
+    if (command == "devices") return tp::cli::run_devices(rest);
+    if (command == "solve") return tp::cli::run_solve(rest);
+    if (command == "compare") return tp::cli::run_compare(rest);
     std::fprintf(stderr,
-                 "trainplan: error: unknown command '%s' (commands: zoo, inspect, memory)\n",
+                 "trainplan: error: unknown command '%s' (commands: zoo, inspect, memory, devices, "
+                 "solve, compare)\n",
                  command.c_str());
     return 2;
 }

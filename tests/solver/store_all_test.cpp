@@ -7,6 +7,7 @@
 #include "engine/memory_report.h"
 #include "engine/zoo/zoo.h"
 #include "solver/scheduler.h"
+#include "solver_test_util.h"
 
 namespace tp {
 namespace {
@@ -19,7 +20,10 @@ TEST(StoreAll, ReplayedStepsReachTheReportedPeak) {
             if (std::string(id) == "bert-tiny" && std::string(preset) == "tinytl-lb") continue;
             auto g = derive_training_graph(*net, *make_preset(*net, preset));
             ASSERT_TRUE(g) << g.error().message;
-            SolveResult r = StoreAllScheduler().solve(*g, {});
+            const CostModel costs = testing::per_mac_costs(*g);
+            SolveResult r = StoreAllScheduler().solve(*g, costs, {});
+            ASSERT_TRUE(r.replay.valid);
+            EXPECT_EQ(r.replay.peak_ram_bytes, store_all_memory(*g).peak_bytes);
             ASSERT_EQ(r.status, SolveStatus::optimal);
             std::set<int> resident, computed;
             int64_t ram = g->persistent_bytes(), peak = ram;
@@ -45,7 +49,7 @@ TEST(StoreAll, ReplayedStepsReachTheReportedPeak) {
             EXPECT_EQ(peak, store_all_memory(*g).peak_bytes) << id << " " << preset;
             SolveOptions tight;
             tight.ram_budget_bytes = peak - 1;
-            EXPECT_EQ(StoreAllScheduler().solve(*g, tight).status, SolveStatus::infeasible);
+            EXPECT_EQ(StoreAllScheduler().solve(*g, costs, tight).status, SolveStatus::infeasible);
         }
     }
 }

@@ -1,0 +1,31 @@
+// One solve as the studio and the CLI present it: the chosen scheduler's result (replayed by the
+// Validator) together with the plan's energy floor (the store-all schedule: every node once, no
+// recompute, no paging) and the smallest feasible budget, plus the JSON contract of
+// `trainplan solve --json` (README "Schedule JSON") that anyone can replay without our code.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "solver/scheduler.h"
+
+namespace tp {
+
+struct PlanSolution {
+    SolveResult result;
+    SolveOptions options;
+    double floor_energy_j = 0.0;            // store-all energy: no schedule of this plan uses less
+    double floor_time_s = 0.0;              // store-all time: no schedule is faster
+    int64_t store_all_peak_bytes = 0;       // at or above this budget the floor is reached
+    int64_t min_feasible_budget_bytes = 0;  // no schedule fits below (exact when paging is on)
+    bool min_feasible_exact = true;         // false: a lower bound (no storage to page to)
+};
+
+// Runs `solver` ("milp", "dp", ...) and fills the floor and the smallest feasible budget.
+// An unknown solver name gives status error naming the known ones.
+PlanSolution solve_plan(const TrainingGraph& graph, const CostModel& costs,
+                        const std::string& solver, const SolveOptions& options);
+
+nlohmann::json plan_solution_to_json(const TrainingGraph& graph, const PlanSolution& s);
+
+}  // namespace tp

@@ -1,0 +1,262 @@
+#include "solver/poet_milp.h"
+
+#include <glpk.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "engine/units.h"
+#include "solver/graph_reduction.h"
+
+namespace tp {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Graphs up to this many fused nodes get the exact family; larger ones recompute only within
+// kDepthForLargeGraphs hops of a value's use (bench/solver_table.sh measures the trade-off).
+constexpr size_t kExactNodes = 48;
+constexpr int kDepthForLargeGraphs = 1;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct SearchState {
+    const SolveOptions* options = nullptr;
+    Clock::time_point start;
+    const std::vector<double>* warm = nullptr;  // 1-based column values, or null
+    bool warm_given = false;
+    double constant = 0.0;
+    double unit = 1.0;  // objective scale: GLPK's objective × unit = joules
+    double bound = -1e300;
+    double incumbent = 1e300;
+    bool cancelled = false;
+};
+
+void on_tree_event(glp_tree* tree, void* info) {
+    auto* s = static_cast<SearchState*>(info);
+    const int reason = glp_ios_reason(tree);
+    if (reason == GLP_IHEUR && s->warm && !s->warm_given) {
+        s->warm_given = true;
+        glp_ios_heur_sol(tree, s->warm->data());
+    }
+    const int best = glp_ios_best_node(tree);
+    if (best != 0) s->bound = std::max(s->bound, glp_ios_node_bound(tree, best));
+    glp_prob* mip = glp_ios_get_prob(tree);
+    if (reason == GLP_IBINGO) s->incumbent = glp_mip_obj_val(mip);
+    if (s->options->cancel && s->options->cancel->load()) {
+        s->cancelled = true;
+        glp_ios_terminate(tree);
+    }
+    if (s->options->progress && (reason == GLP_IBINGO || reason == GLP_ISELECT)) {
+        SolveProgress p;
+        p.elapsed_s = seconds_since(s->start);
+        p.best_energy_j = s->incumbent < 1e299 ? s->incumbent * s->unit + s->constant : 0.0;
+        p.bound_j = s->bound > -1e299 ? s->bound * s->unit + s->constant : s->constant;
+        p.phase = "branch and bound";
+        s->options->progress(p);
+    }
+}
+
+// Energies are millijoules and bytes run to millions: the objective is divided by `cost_unit`
+// (about the store-all energy) and GLPK scales rows and columns, or its simplex loses its way.
+glp_prob* load_model(const PoetModel& model, double cost_unit) {
+    glp_prob* lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MIN);
+    // The constant term (every node's first evaluation) is part of the objective, so GLPK's
+    // relative gap is relative to the whole energy, as the user reads it.
+    glp_set_obj_coef(lp, 0, model.constant_cost() / cost_unit);
+    const auto& cols = model.columns();
+    const auto& rows = model.rows();
+    glp_add_cols(lp, static_cast<int>(cols.size()));
+    for (size_t j = 0; j < cols.size(); ++j) {
+        const int c = static_cast<int>(j) + 1;
+        if (cols[j].binary) {
+            glp_set_col_kind(lp, c, GLP_BV);
+        } else {
+            glp_set_col_bnds(lp, c, cols[j].lower == cols[j].upper ? GLP_FX : GLP_DB, cols[j].lower,
+                             cols[j].upper);
+        }
+        glp_set_obj_coef(lp, c, cols[j].cost / cost_unit);
+    }
+    glp_add_rows(lp, static_cast<int>(rows.size()));
+    std::vector<int> ia{0}, ja{0};
+    std::vector<double> ar{0.0};
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const MilpRow& r = rows[i];
+        const int row = static_cast<int>(i) + 1;
+        const bool lo = r.lower > -1e299, up = r.upper < 1e299;
+        if (lo && up)
+            glp_set_row_bnds(lp, row, r.lower == r.upper ? GLP_FX : GLP_DB, r.lower, r.upper);
+        else if (lo)
+            glp_set_row_bnds(lp, row, GLP_LO, r.lower, 0.0);
+        else if (up)
+            glp_set_row_bnds(lp, row, GLP_UP, 0.0, r.upper);
+        else
+            glp_set_row_bnds(lp, row, GLP_FR, 0.0, 0.0);
+        for (const auto& [c, v] : r.terms) {
+            ia.push_back(row);
+            ja.push_back(c + 1);
+            ar.push_back(v);
+        }
+    }
+    glp_load_matrix(lp, static_cast<int>(ia.size()) - 1, ia.data(), ja.data(), ar.data());
+    glp_scale_prob(lp, GLP_SF_AUTO);
+    return lp;
+}
+
+}  // namespace
+
+SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel& costs,
+                                     const SolveOptions& options) const {
+    const auto start = Clock::now();
+    SolveResult result;
+    result.solver = name_;
+    result.stats.graph_nodes = result.stats.reduced_nodes = static_cast<int>(graph.nodes.size());
+    auto finish = [&]() -> SolveResult {
+        result.solve_time_s = seconds_since(start);
+        return std::move(result);
+    };
+
+    // Store-all has the least energy of any schedule and is the fastest: if it fits, it is the
+    // optimum of every family, and if it misses the deadline every schedule does.
+    SolveResult floor = StoreAllScheduler().solve(graph, costs, options);
+    if (floor.status == SolveStatus::optimal) {
+        floor.solver = name_;
+        floor.stats = result.stats;
+        floor.solve_time_s = seconds_since(start);
+        return floor;
+    }
+    if (options.deadline_s > 0 && floor.replay.time_s > options.deadline_s) {
+        result.status = SolveStatus::infeasible;
+        result.message = "the fastest schedule (store-all) takes " +
+                         std::to_string(floor.replay.time_s) + " s, more than the deadline " +
+                         std::to_string(options.deadline_s) + " s";
+        return finish();
+    }
+    const int64_t smallest = smallest_step_bytes(graph);
+    if (options.ram_budget_bytes < smallest) {
+        result.status = SolveStatus::infeasible;
+        result.message = "the budget " + format_bytes(options.ram_budget_bytes) +
+                         " is below the smallest feasible budget " + format_bytes(smallest) +
+                         " (the step that needs the most RAM on its own)";
+        return finish();
+    }
+
+    PoetFamily family = family_;
+    family.recompute = family.recompute && options.allow_recompute;
+    family.paging = family.paging && options.allow_paging;
+    const ReducedGraph reduced = reduce_graph(graph, costs);
+    result.stats.reduced_nodes = static_cast<int>(reduced.graph.nodes.size());
+    family.recompute_depth = options.recompute_depth >= 0                ? options.recompute_depth
+                             : reduced.graph.nodes.size() <= kExactNodes ? 0
+                                                                         : kDepthForLargeGraphs;
+    result.stats.recompute_depth = family.recompute_depth;
+    PoetModel model(reduced.graph, reduced.costs, options.ram_budget_bytes, options.deadline_s,
+                    family, {reduced.late_bytes, reduced.recompute_until});
+    result.stats.variables = static_cast<int>(model.columns().size());
+    result.stats.binaries = model.binaries();
+    result.stats.constraints = static_cast<int>(model.rows().size());
+
+    SearchState state;
+    state.options = &options;
+    state.start = start;
+    state.constant = 0.0;      // the objective carries the constant itself
+    std::vector<double> warm;  // 1-based for GLPK
+    {
+        std::vector<double> x;
+        auto start_decisions = model.greedy_paging();
+        if (start_decisions && model.assignment(*start_decisions, x)) {
+            warm.assign(x.size() + 1, 0.0);
+            std::copy(x.begin(), x.end(), warm.begin() + 1);
+            state.warm = &warm;
+            result.stats.warm_started = true;
+        }
+    }
+
+    glp_term_out(GLP_OFF);
+    const double unit = std::max(1e-12, model.constant_cost());
+    state.unit = unit;
+    glp_prob* lp = load_model(model, unit);
+    glp_smcp lp_parm;
+    glp_init_smcp(&lp_parm);
+    lp_parm.msg_lev = GLP_MSG_OFF;
+    lp_parm.presolve = GLP_ON;
+    lp_parm.tm_lim = static_cast<int>(std::max(1.0, options.time_limit_s * 1000.0));
+    const int lp_ret = glp_simplex(lp, &lp_parm);
+    if (lp_ret != 0 || glp_get_status(lp) != GLP_OPT) {
+        const bool infeasible = lp_ret == GLP_ENOPFS || glp_get_status(lp) == GLP_NOFEAS;
+        result.status = infeasible ? SolveStatus::infeasible : SolveStatus::error;
+        result.message = infeasible ? "no " + name_ + " schedule fits the budget " +
+                                          format_bytes(options.ram_budget_bytes)
+                                    : "the LP relaxation did not solve (GLPK code " +
+                                          std::to_string(lp_ret) + ")";
+        glp_delete_prob(lp);
+        return finish();
+    }
+    state.bound = glp_get_obj_val(lp);
+
+    glp_iocp parm;
+    glp_init_iocp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_OFF;  // keeps the columns ours, so the warm start maps one to one
+    parm.br_tech = GLP_BR_PCH;
+    parm.bt_tech = GLP_BT_BLB;
+    parm.pp_tech = GLP_PP_ALL;
+    parm.gmi_cuts = GLP_ON;
+    parm.mir_cuts = GLP_ON;
+    parm.cov_cuts = GLP_ON;
+    parm.clq_cuts = GLP_ON;
+    parm.fp_heur = GLP_ON;
+    parm.mip_gap = options.relative_gap;
+    const double left = options.time_limit_s - seconds_since(start);
+    parm.tm_lim = static_cast<int>(std::max(1.0, left * 1000.0));
+    parm.cb_func = on_tree_event;
+    parm.cb_info = &state;
+    const int ret = glp_intopt(lp, &parm);
+    const int mip_status = glp_mip_status(lp);
+    const bool have = mip_status == GLP_OPT || mip_status == GLP_FEAS;
+    if (have) {
+        std::vector<double> x(model.columns().size());
+        for (size_t j = 0; j < x.size(); ++j) x[j] = glp_mip_col_val(lp, static_cast<int>(j) + 1);
+        result.schedule = expand_schedule(reduced, model.schedule(model.decisions(x)));
+        const double objective = glp_mip_obj_val(lp) * unit;
+        // GLP_EMIPGAP: stopped because the proven gap fell below options.relative_gap.
+        const bool proven = (mip_status == GLP_OPT && ret == 0) || ret == GLP_EMIPGAP;
+        result.status = proven ? SolveStatus::optimal : SolveStatus::feasible;
+        result.lower_bound_j =
+            mip_status == GLP_OPT && ret == 0 ? objective : std::min(objective, state.bound * unit);
+        attach_replay(result, graph, costs, options);
+        if (result.status == SolveStatus::optimal || result.status == SolveStatus::feasible) {
+            if (std::fabs(result.energy_j - objective) > 1e-6 * std::max(1e-12, objective)) {
+                result.status = SolveStatus::error;
+                result.message = "the replayed energy " + std::to_string(result.energy_j) +
+                                 " J differs from the MILP objective " + std::to_string(objective) +
+                                 " J";
+            }
+            result.gap =
+                result.energy_j > 0
+                    ? std::max(0.0, (result.energy_j - result.lower_bound_j) / result.energy_j)
+                    : 0.0;
+        }
+    } else if (mip_status == GLP_NOFEAS) {
+        result.status = SolveStatus::infeasible;
+        result.message =
+            "no " + name_ + " schedule fits the budget " + format_bytes(options.ram_budget_bytes);
+    } else {
+        result.status = state.cancelled ? SolveStatus::cancelled : SolveStatus::error;
+        result.message = "no schedule found within the time limit (GLPK code " +
+                         std::to_string(ret) + "); raise --time-limit";
+    }
+    if (state.cancelled && result.status != SolveStatus::error) {
+        result.message =
+            "cancelled" + std::string(have ? "; the best schedule so far is attached" : "");
+        result.status = SolveStatus::cancelled;
+    }
+    glp_delete_prob(lp);
+    return finish();
+}
+
+}  // namespace tp

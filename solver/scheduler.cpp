@@ -1,0 +1,55 @@
+#include "solver/scheduler.h"
+
+#include "engine/units.h"
+
+namespace tp {
+
+const char* solve_status_name(SolveStatus s) {
+    switch (s) {
+        case SolveStatus::optimal:
+            return "optimal";
+        case SolveStatus::feasible:
+            return "feasible";
+        case SolveStatus::infeasible:
+            return "infeasible";
+        case SolveStatus::cancelled:
+            return "cancelled";
+        case SolveStatus::error:
+            return "error";
+    }
+    return "error";
+}
+
+void attach_replay(SolveResult& result, const TrainingGraph& graph, const CostModel& costs,
+                   const SolveOptions& options) {
+    if (!result.has_schedule()) return;
+    // Replay without limits first: a schedule that is invalid regardless of the budget is a bug.
+    result.replay = replay_schedule(graph, costs, result.schedule, {});
+    result.energy_j = result.replay.energy.total_j();
+    if (!result.replay.valid) {
+        result.status = SolveStatus::error;
+        result.message =
+            result.solver + " produced an invalid schedule: " + result.replay.violations.front();
+        return;
+    }
+    const bool over_budget =
+        options.ram_budget_bytes > 0 && result.replay.peak_ram_bytes > options.ram_budget_bytes;
+    const bool over_deadline = options.deadline_s > 0 && result.replay.time_s > options.deadline_s;
+    if (over_budget || over_deadline) {
+        // The replay without limits passed, so the schedule is sound but does not fit: record it.
+        ReplayLimits limits{options.ram_budget_bytes, options.deadline_s};
+        result.replay = replay_schedule(graph, costs, result.schedule, limits);
+        if (result.status == SolveStatus::optimal || result.status == SolveStatus::feasible) {
+            result.status = SolveStatus::infeasible;
+            if (result.message.empty())
+                result.message =
+                    over_budget
+                        ? result.solver + " needs " + format_bytes(result.replay.peak_ram_bytes) +
+                              " of RAM but the budget is " + format_bytes(options.ram_budget_bytes)
+                        : result.solver + " needs " + std::to_string(result.replay.time_s) +
+                              " s but the deadline is " + std::to_string(options.deadline_s) + " s";
+        }
+    }
+}
+
+}  // namespace tp

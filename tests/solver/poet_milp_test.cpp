@@ -1,0 +1,185 @@
+// The POET MILP against independent references: the exhaustive search of the same family on
+// small random DAGs (equal optimum, equal feasibility), the Validator (every schedule replays
+// valid, within budget and deadline, at the energy the MILP claims), the store-all floor, and
+// monotonicity in the budget; on zoo models, the depth-limited family stays valid and above the
+// floor, and the recompute-only / paging-only restrictions never beat the full family.
+#include "solver/poet_milp.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "brute_force.h"
+#include "engine/memory_report.h"
+#include "engine/zoo/zoo.h"
+#include "random_graphs.h"
+#include "solver_test_util.h"
+
+namespace tp {
+namespace {
+
+SolveOptions exact(int64_t budget, double deadline = 0.0) {
+    SolveOptions o;
+    o.ram_budget_bytes = budget;
+    o.deadline_s = deadline;
+    o.time_limit_s = 60;
+    o.recompute_depth = 0;
+    o.relative_gap = 1e-9;
+    return o;
+}
+
+void expect_sound(const SolveResult& r, const SolveOptions& o, double floor,
+                  const std::string& what) {
+    ASSERT_TRUE(r.has_schedule()) << what;
+    EXPECT_TRUE(r.replay.valid) << what << ": "
+                                << (r.replay.violations.empty() ? "" : r.replay.violations[0]);
+    if (o.ram_budget_bytes > 0) {
+        EXPECT_LE(r.replay.peak_ram_bytes, o.ram_budget_bytes) << what;
+    }
+    if (o.deadline_s > 0) {
+        EXPECT_LE(r.replay.time_s, o.deadline_s * (1 + 1e-9)) << what;
+    }
+    EXPECT_GE(r.energy_j, floor * (1 - 1e-9)) << what;
+    EXPECT_LE(r.lower_bound_j, r.energy_j * (1 + 1e-9)) << what;
+}
+
+TEST(PoetMilp, EqualsBruteForceOnRandomDags) {
+    int compared = 0, infeasible = 0;
+    for (uint64_t seed = 1; seed <= 40; ++seed) {
+        testing::RandomDagOptions shape;
+        shape.forward_ops = 2 + static_cast<int>(seed % 3);
+        testing::RandomCase c = testing::random_dag_case(seed, shape);
+        if (c.graph.nodes.size() > 11) continue;
+        const SolveResult floor = StoreAllScheduler().solve(c.graph, c.costs, {});
+        const int64_t low = smallest_step_bytes(c.graph);
+        const int64_t high = floor.replay.peak_ram_bytes;
+        for (int64_t budget : {low - 1, low, (low + high) / 2, high - 1, high}) {
+            if (budget <= 0) continue;
+            const SolveOptions o = exact(budget);
+            const SolveResult m = PoetMilpScheduler().solve(c.graph, c.costs, o);
+            const testing::BruteForceResult b = testing::brute_force_optimum(c.graph, c.costs, o);
+            const std::string what = c.description + " budget " + std::to_string(budget);
+            if (!b.feasible) {
+                EXPECT_EQ(m.status, SolveStatus::infeasible) << what << ": " << m.message;
+                ++infeasible;
+                continue;
+            }
+            ASSERT_EQ(m.status, SolveStatus::optimal) << what << ": " << m.message;
+            expect_sound(m, o, floor.energy_j, what);
+            EXPECT_NEAR(m.energy_j, b.energy_j, 1e-7 * b.energy_j) << what;
+            ++compared;
+        }
+    }
+    EXPECT_GT(compared, 60);
+    EXPECT_GT(infeasible, 10);
+}
+
+TEST(PoetMilp, EqualsBruteForceWithADeadline) {
+    int compared = 0;
+    for (uint64_t seed = 100; seed <= 130; ++seed) {
+        testing::RandomCase c = testing::random_dag_case(seed);
+        if (c.graph.nodes.size() > 10) continue;
+        const SolveResult floor = StoreAllScheduler().solve(c.graph, c.costs, {});
+        const int64_t low = smallest_step_bytes(c.graph);
+        const SolveOptions o =
+            exact((low + floor.replay.peak_ram_bytes) / 2, floor.replay.time_s * 1.0137);
+        const SolveResult m = PoetMilpScheduler().solve(c.graph, c.costs, o);
+        const testing::BruteForceResult b = testing::brute_force_optimum(c.graph, c.costs, o);
+        if (!b.feasible) {
+            EXPECT_EQ(m.status, SolveStatus::infeasible) << c.description;
+            continue;
+        }
+        ASSERT_EQ(m.status, SolveStatus::optimal) << c.description << ": " << m.message;
+        expect_sound(m, o, floor.energy_j, c.description);
+        EXPECT_NEAR(m.energy_j, b.energy_j, 1e-7 * b.energy_j) << c.description;
+        ++compared;
+    }
+    EXPECT_GE(compared, 3);
+}
+
+TEST(PoetMilp, ChainsMatchBruteForceAndGetCheaperWithBudget) {
+    for (uint64_t seed = 7; seed <= 16; ++seed) {
+        testing::RandomCase c = testing::random_chain_case(seed, 4, seed % 2 == 0);
+        const SolveResult floor = StoreAllScheduler().solve(c.graph, c.costs, {});
+        const int64_t low = smallest_step_bytes(c.graph);
+        double previous = 1e300;
+        for (int step = 0; step <= 4; ++step) {
+            const int64_t budget = low + (floor.replay.peak_ram_bytes - low) * step / 4;
+            const SolveOptions o = exact(budget);
+            const SolveResult m = PoetMilpScheduler().solve(c.graph, c.costs, o);
+            const testing::BruteForceResult b = testing::brute_force_optimum(c.graph, c.costs, o);
+            ASSERT_EQ(b.feasible, m.status == SolveStatus::optimal) << c.description;
+            if (!b.feasible) continue;
+            expect_sound(m, o, floor.energy_j, c.description);
+            EXPECT_NEAR(m.energy_j, b.energy_j, 1e-7 * b.energy_j) << c.description;
+            EXPECT_LE(m.energy_j, previous * (1 + 1e-9)) << c.description << " budget " << budget;
+            previous = m.energy_j;
+        }
+        EXPECT_NEAR(previous, floor.energy_j, 1e-9 * floor.energy_j);
+    }
+}
+
+TEST(PoetMilp, InfeasibleBelowTheSmallestStepNamesIt) {
+    testing::RandomCase c = testing::random_dag_case(3);
+    const int64_t low = smallest_step_bytes(c.graph);
+    const SolveResult m = PoetMilpScheduler().solve(c.graph, c.costs, exact(low - 1));
+    EXPECT_EQ(m.status, SolveStatus::infeasible);
+    EXPECT_NE(m.message.find("smallest feasible budget"), std::string::npos) << m.message;
+}
+
+TEST(PoetMilp, ZooModelStaysValidAboveTheFloorAndMonotone) {
+    auto net = build_zoo_model("mcunet");
+    ASSERT_TRUE(net);
+    auto g = derive_training_graph(*net, *make_preset(*net, "full"));
+    ASSERT_TRUE(g);
+    const CostModel costs = testing::per_mac_costs(*g);
+    const SolveResult floor = StoreAllScheduler().solve(*g, costs, {});
+    const int64_t high = floor.replay.peak_ram_bytes;
+    std::vector<double> energy;
+    for (double f : {0.7, 0.85}) {
+        SolveOptions o;
+        o.ram_budget_bytes = static_cast<int64_t>(f * static_cast<double>(high));
+        o.time_limit_s = 15;
+        const SolveResult m = PoetMilpScheduler().solve(*g, costs, o);
+        const std::string what = "mcunet full at " + std::to_string(f);
+        ASSERT_TRUE(m.status == SolveStatus::optimal || m.status == SolveStatus::feasible)
+            << what << ": " << m.message;
+        EXPECT_EQ(m.stats.recompute_depth, 1);  // a large graph gets the depth-limited family
+        expect_sound(m, o, floor.energy_j, what);
+        energy.push_back(m.energy_j);
+        if (f == 0.7) {
+            // A narrower family never does better.
+            for (PoetFamily narrow : {PoetFamily{true, false, 1}, PoetFamily{false, true, 1}}) {
+                const SolveResult n = PoetMilpScheduler(narrow, "narrow").solve(*g, costs, o);
+                if (n.status == SolveStatus::optimal) {
+                    // Both are optimal within the default 0.01% gap.
+                    EXPECT_GE(n.energy_j, m.energy_j * (1 - 2 * o.relative_gap)) << what;
+                }
+                if (n.has_schedule() && n.status != SolveStatus::infeasible) {
+                    expect_sound(n, o, floor.energy_j, what + " narrow");
+                }
+            }
+        }
+    }
+    EXPECT_GT(energy[0], floor.energy_j);
+}
+
+TEST(PoetMilp, CancelStopsTheSearch) {
+    auto net = build_zoo_model("mcunet");
+    auto g = derive_training_graph(*net, *make_preset(*net, "full"));
+    const CostModel costs = testing::per_mac_costs(*g);
+    std::atomic<bool> cancel{true};
+    SolveOptions o;
+    o.ram_budget_bytes = store_all_memory(*g).peak_bytes * 6 / 10;
+    o.cancel = &cancel;
+    o.recompute_depth = 3;
+    const SolveResult m = PoetMilpScheduler().solve(*g, costs, o);
+    EXPECT_EQ(m.status, SolveStatus::cancelled) << m.message;
+    if (m.has_schedule()) {
+        EXPECT_TRUE(m.replay.valid);
+    }
+}
+
+}  // namespace
+}  // namespace tp

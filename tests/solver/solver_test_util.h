@@ -1,0 +1,25 @@
+// A simple cost model for solver tests that need no board: a node costs its MACs (at least
+// its output elements) in nanojoules and nanoseconds; paging costs per byte, writes 4× reads.
+#pragma once
+
+#include <algorithm>
+
+#include "engine/cost_model.h"
+#include "engine/training_graph.h"
+
+namespace tp::testing {
+
+inline CostModel per_mac_costs(const TrainingGraph& g, int64_t storage_bytes = int64_t{1} << 40) {
+    CostModel c;
+    c.device_id = "test";
+    c.storage_capacity_bytes = storage_bytes;
+    for (const auto& n : g.nodes) {
+        const double work = static_cast<double>(std::max<int64_t>(n.macs, n.bytes / 4));
+        c.node.push_back({work * 1e-9, work * 1e-9});
+        const double b = static_cast<double>(n.bytes);
+        c.paging.push_back({b * 4e-9, b * 4e-9, b * 1e-9, b * 1e-9});
+    }
+    return c;
+}
+
+}  // namespace tp::testing
