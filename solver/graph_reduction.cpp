@@ -84,6 +84,7 @@ ReducedGraph reduce_graph(const TrainingGraph& graph, const CostModel& costs) {
             if (it != update_of.end())
                 until = std::min(until, group_of[static_cast<size_t>(it->second)]);
         }
+        r.first_bytes.push_back(first.bytes + first.workspace_bytes);
         r.late_bytes.push_back(m.size() > 1 ? late : 0);
         r.recompute_until.push_back(until);
         r.costs.node.push_back(cost);

@@ -21,6 +21,7 @@ struct ReducedGraph {
     TrainingGraph graph;                    // fused nodes; network and plan are left empty
     CostModel costs;                        // summed over each fused node's links
     std::vector<std::vector<int>> members;  // reduced node -> original ids, in order
+    std::vector<int64_t> first_bytes;       // RAM above the inputs while the first link runs
     std::vector<int64_t> late_bytes;   // RAM above the inputs while links 2.. run (0: one link)
     std::vector<int> recompute_until;  // last stage a node may be recomputed in (its op's update)
 };

@@ -155,7 +155,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
                                                                          : kDepthForLargeGraphs;
     result.stats.recompute_depth = family.recompute_depth;
     PoetModel model(reduced.graph, reduced.costs, options.ram_budget_bytes, options.deadline_s,
-                    family, {reduced.late_bytes, reduced.recompute_until});
+                    family, {reduced.first_bytes, reduced.late_bytes, reduced.recompute_until});
     result.stats.variables = static_cast<int>(model.columns().size());
     result.stats.binaries = model.binaries();
     result.stats.constraints = static_cast<int>(model.rows().size());

@@ -226,7 +226,13 @@ PoetModel::PoetModel(const TrainingGraph& graph, const CostModel& costs, int64_t
             MilpRow during;
             double constant = 0.0;
             during.terms.push_back({u_prev, 1});
-            x_term(t, k, static_cast<double>(node.bytes + node.workspace_bytes), during, constant);
+            // A fused node's first link runs with the inputs; its last output only exists in
+            // the later phase, which the late row below prices.
+            const bool fused_node =
+                !fused.late_bytes.empty() && fused.late_bytes[static_cast<size_t>(k)] > 0;
+            const int64_t running = fused_node ? fused.first_bytes[static_cast<size_t>(k)]
+                                               : node.bytes + node.workspace_bytes;
+            x_term(t, k, static_cast<double>(running), during, constant);
             during.upper = static_cast<double>(capacity_) - constant;
             row_stage_[static_cast<size_t>(add_row(during))] = t;
             // After k: its output added, frees subtracted.

@@ -57,6 +57,7 @@ struct StageDecisions {
 
 // Optional facts about fused nodes (solver/graph_reduction.h); empty means none.
 struct FusedNodes {
+    std::vector<int64_t> first_bytes;  // RAM above the inputs while the first link runs
     std::vector<int64_t> late_bytes;   // RAM above the freed inputs while later links run
     std::vector<int> recompute_until;  // last stage each node may be recomputed in
 };
