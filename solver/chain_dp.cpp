@@ -787,28 +787,14 @@ SolveResult ChainDpScheduler::solve(const TrainingGraph& graph, const CostModel&
     }
 
     // Store-all is the least energy and the fastest schedule of every family.
-    SolveResult floor = StoreAllScheduler().solve(graph, costs, options);
-    if (floor.status == SolveStatus::optimal) {
-        floor.solver = name();
-        floor.stats = result.stats;
-        floor.solve_time_s = seconds_since(start);
-        return floor;
+    if (auto settled = settle_without_search(graph, costs, options, name())) {
+        settled->stats = result.stats;
+        settled->solve_time_s = seconds_since(start);
+        return std::move(*settled);
     }
-    if (options.deadline_s > 0 && floor.replay.time_s > options.deadline_s) {
-        result.status = SolveStatus::infeasible;
-        result.message = "the fastest schedule (store-all) takes " +
-                         std::to_string(floor.replay.time_s) + " s, more than the deadline " +
-                         std::to_string(options.deadline_s) + " s";
-        return finish();
-    }
-    const int64_t smallest = smallest_step_bytes(graph);
-    if (options.ram_budget_bytes < smallest) {
-        result.status = SolveStatus::infeasible;
-        result.message = "the budget " + format_bytes(options.ram_budget_bytes) +
-                         " is below the smallest feasible budget " + format_bytes(smallest) +
-                         " (the step that needs the most RAM on its own)";
-        return finish();
-    }
+    // The family's smallest budget lies below store-all's peak (the bisection's upper end).
+    const int64_t store_all_peak =
+        StoreAllScheduler().solve(graph, costs, {}).replay.peak_ram_bytes;
 
     double base_time = 0.0, base_energy = 0.0;
     int64_t forward_bytes = 0;
@@ -883,7 +869,7 @@ SolveResult ChainDpScheduler::solve(const TrainingGraph& graph, const CostModel&
             }
             return false;
         };
-        int64_t lo = options.ram_budget_bytes, hi = floor.replay.peak_ram_bytes;
+        int64_t lo = options.ram_budget_bytes, hi = store_all_peak;
         while (hi - lo > 1) {
             const int64_t mid = lo + (hi - lo) / 2;
             const bool ok = fits(mid);

@@ -122,27 +122,10 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
 
     // Store-all has the least energy of any schedule and is the fastest: if it fits, it is the
     // optimum of every family, and if it misses the deadline every schedule does.
-    SolveResult floor = StoreAllScheduler().solve(graph, costs, options);
-    if (floor.status == SolveStatus::optimal) {
-        floor.solver = name_;
-        floor.stats = result.stats;
-        floor.solve_time_s = seconds_since(start);
-        return floor;
-    }
-    if (options.deadline_s > 0 && floor.replay.time_s > options.deadline_s) {
-        result.status = SolveStatus::infeasible;
-        result.message = "the fastest schedule (store-all) takes " +
-                         std::to_string(floor.replay.time_s) + " s, more than the deadline " +
-                         std::to_string(options.deadline_s) + " s";
-        return finish();
-    }
-    const int64_t smallest = smallest_step_bytes(graph);
-    if (options.ram_budget_bytes < smallest) {
-        result.status = SolveStatus::infeasible;
-        result.message = "the budget " + format_bytes(options.ram_budget_bytes) +
-                         " is below the smallest feasible budget " + format_bytes(smallest) +
-                         " (the step that needs the most RAM on its own)";
-        return finish();
+    if (auto settled = settle_without_search(graph, costs, options, name_)) {
+        settled->stats = result.stats;
+        settled->solve_time_s = seconds_since(start);
+        return std::move(*settled);
     }
 
     PoetFamily family = family_;

@@ -52,4 +52,29 @@ void attach_replay(SolveResult& result, const TrainingGraph& graph, const CostMo
     }
 }
 
+std::optional<SolveResult> settle_without_search(const TrainingGraph& graph, const CostModel& costs,
+                                                 const SolveOptions& options,
+                                                 const std::string& solver) {
+    SolveResult floor = StoreAllScheduler().solve(graph, costs, options);
+    floor.solver = solver;
+    if (floor.status == SolveStatus::optimal) return floor;
+    SolveResult result;
+    result.solver = solver;
+    result.status = SolveStatus::infeasible;
+    if (options.deadline_s > 0 && floor.replay.time_s > options.deadline_s) {
+        result.message = "the fastest schedule (store-all) takes " +
+                         std::to_string(floor.replay.time_s) + " s, more than the deadline " +
+                         std::to_string(options.deadline_s) + " s";
+        return result;
+    }
+    const int64_t smallest = smallest_step_bytes(graph);
+    if (options.ram_budget_bytes < smallest) {
+        result.message = "the budget " + format_bytes(options.ram_budget_bytes) +
+                         " is below the smallest feasible budget " + format_bytes(smallest) +
+                         " (the step that needs the most RAM on its own)";
+        return result;
+    }
+    return std::nullopt;
+}
+
 }  // namespace tp

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,14 @@ class Scheduler {
 // `infeasible` (baselines) — a solver bug turns it into `error` with the violations.
 void attach_replay(SolveResult& result, const TrainingGraph& graph, const CostModel& costs,
                    const SolveOptions& options);
+
+// The cases an exact scheduler answers before any search, for every family: the store-all
+// schedule when it fits (least energy of all, and fastest), infeasible when even store-all misses
+// the deadline, or when the budget is below smallest_step_bytes (the message names that
+// budget). Empty when a search is needed.
+std::optional<SolveResult> settle_without_search(const TrainingGraph& graph, const CostModel& costs,
+                                                 const SolveOptions& options,
+                                                 const std::string& solver);
 
 // Store-all: compute every node once in the graph's order, free each output after its
 // last reader. The energy floor and the reference every other schedule is checked against.
