@@ -10,26 +10,15 @@
 #include <set>
 #include <string>
 
+#include "cli_runner.h"
+
 namespace tp {
 namespace {
 
-struct CliRun {
-    int exit_code = -1;
-    std::string out;
-};
+using testing::CliRun;
 
 CliRun run(const std::string& args, bool with_stderr = true) {
-    CliRun r;
-    std::string cmd =
-        std::string(TP_CLI_PATH) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf{};
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    int status = ::pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return testing::run_trainplan(args, with_stderr);
 }
 
 TEST(CliSolve, ScheduleJsonReplaysByTheReadmeContract) {

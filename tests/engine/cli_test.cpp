@@ -7,28 +7,17 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_runner.h"
 #include "engine/memory_report.h"
 #include "engine/model_loader.h"
 
 namespace tp {
 namespace {
 
-struct CliRun {
-    int exit_code = -1;
-    std::string out;
-};
+using testing::CliRun;
 
-CliRun trainplan(const std::string& args) {
-    CliRun r;
-    std::string cmd = std::string(TP_CLI_PATH) + " " + args + " 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf{};
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    int status = ::pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+CliRun trainplan(const std::string& args, bool with_stderr = true) {
+    return testing::run_trainplan(args, with_stderr);
 }
 
 TEST(Cli, InspectJsonGivesTheParameterCount) {
