@@ -5,10 +5,11 @@ set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config
-  qt6-base-dev libqcustomplot-dev libglpk-dev nlohmann-json3-dev libeigen3-dev
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libglpk-dev nlohmann-json3-dev libeigen3-dev
   libonnx-dev libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xauth
+  gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi qemu-system-arm
 )
 
 missing=()
