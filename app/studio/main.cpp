@@ -1,5 +1,5 @@
-// trainplan-studio [MODEL]: the desktop studio. MODEL is a .onnx / .tpnet.json file or
-// zoo:NAME; without one the studio opens zoo:mcunet.
+// trainplan-studio [MODEL | PROJECT.tplan]: the desktop studio. MODEL is a .onnx / .tpnet.json
+// file or zoo:NAME; without one the studio opens zoo:mcunet.
 #include <QApplication>
 #include <QCommandLineParser>
 
@@ -17,14 +17,18 @@ int main(int argc, char** argv) {
     parser.addVersionOption();
     parser.addPositionalArgument(
         QStringLiteral("model"),
-        QStringLiteral("Network to open: a .onnx or .tpnet.json file, or zoo:NAME "
-                       "(default zoo:mcunet)."),
-        QStringLiteral("[MODEL]"));
+        QStringLiteral("A project (.tplan) or a network to open: a .onnx or .tpnet.json file, "
+                       "or zoo:NAME (default zoo:mcunet)."),
+        QStringLiteral("[MODEL|PROJECT]"));
     parser.process(app);
     const QStringList args = parser.positionalArguments();
 
     tp::MainWindow window;
     window.show();
-    window.openModel(args.value(0, QStringLiteral("zoo:mcunet")));
+    const QString what = args.value(0, QStringLiteral("zoo:mcunet"));
+    if (what.endsWith(QLatin1String(".tplan")))
+        window.openProject(what);
+    else
+        window.openModel(what);
     return app.exec();
 }

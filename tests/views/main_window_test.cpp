@@ -61,7 +61,8 @@ TEST_F(MainWindowTest, ZooModelFillsTableAndTotals) {
         << totalsText().toStdString();
     EXPECT_TRUE(totalsText().contains(formatCount(reference->total_macs()) + " MACs"))
         << totalsText().toStdString();
-    EXPECT_EQ(window.windowTitle(), "TrainPlan Studio — " + QString::fromStdString(net->name));
+    // "[*]" is where the platform shows the unsaved-changes mark.
+    EXPECT_EQ(window.windowTitle(), QString::fromStdString(net->name) + "[*] — TrainPlan Studio");
     EXPECT_FALSE(window.isLoading());
 }
 
@@ -167,20 +168,6 @@ TEST_F(MainWindowTest, ZooMenuOffersEveryZooModel) {
     for (const ZooEntry& entry : zoo_entries()) expected << QString::fromStdString(entry.id);
     EXPECT_EQ(ids, expected);
     EXPECT_FALSE(expected.isEmpty());
-}
-
-// Writes the README screenshot when TP_SCREENSHOT names a PNG path (run under xvfb-run).
-TEST_F(MainWindowTest, SavesScreenshotWhenAsked) {
-    const QString path = qEnvironmentVariable("TP_SCREENSHOT");
-    if (path.isEmpty()) GTEST_SKIP() << "set TP_SCREENSHOT=path.png to write a screenshot";
-    window.resize(1280, 800);
-    window.show();
-    ASSERT_TRUE(open("zoo:mcunet")) << lastError.toStdString();
-    window.findChild<QTableView*>("layerTable")
-        ->selectRow(3);  // a depthwise conv: shows attributes
-    window.statusBar()->clearMessage();
-    QTest::qWait(300);  // let the layout and the status bar settle
-    EXPECT_TRUE(window.grab().save(path));
 }
 
 }  // namespace
