@@ -9,6 +9,7 @@
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -20,6 +21,7 @@
 #include "app/studio/target_panel.h"
 #include "views/board_picker.h"
 #include "views/budget_editor.h"
+#include "views/compare_chart.h"
 #include "views/energy_chart.h"
 #include "views/memory_chart.h"
 #include "views/plan_table_model.h"
@@ -302,6 +304,52 @@ TEST_F(StudioWorkflowTest, AnEditReSolvesAutomatically) {
               window.document()->design().budgetBytes);
 }
 
+TEST_F(StudioWorkflowTest, TheExampleProjectOpensAsDesigned) {
+    QSignalSpy loaded(&window, &MainWindow::modelLoaded);
+    window.openProject(TP_FIXTURES_DIR "/../../resources/examples/mcunet-tinytl-h743.tplan");
+    ASSERT_TRUE(loaded.wait(kTimeoutMs));
+    const PlanDesign& d = window.document()->design();
+    EXPECT_EQ(d.deviceId, "stm32h743");
+    EXPECT_EQ(d.budgetBytes, 1010 * 1024);
+    EXPECT_EQ(d.plan.precision, Precision::int8);
+    auto preset = make_preset(*window.network(), "tinytl-lb");
+    ASSERT_TRUE(preset.ok());
+    EXPECT_EQ(d.plan.layers, preset->layers);
+    EXPECT_EQ(d.plan.adapters, preset->adapters);
+}
+
+TEST_F(StudioWorkflowTest, CompareFillsEveryBoardAndBudgetAsSolvesFinish) {
+    ASSERT_TRUE(open("zoo:mcunet"));
+    PlanDocument* doc = window.document();
+    ASSERT_TRUE(doc->applyPreset("bias-only").isEmpty());
+    doc->setSolver("recompute-only");  // quick and exact: the comparison's plumbing is the point
+    QSignalSpy finished(&window, &MainWindow::compareFinished);
+    QTest::mouseClick(window.findChild<QPushButton*>("compareButton"), Qt::LeftButton);
+    ASSERT_TRUE(finished.wait(10 * kTimeoutMs));
+    CompareView* compare = window.results()->compareView();
+    const QStringList boards = compare->boards();
+    EXPECT_EQ(boards.size(), static_cast<int>(doc->deviceLibrary().devices.size()));
+    ASSERT_FALSE(compare->budgets().isEmpty());
+    auto graph = derive_training_graph(*doc->network(), doc->design().plan);
+    ASSERT_TRUE(graph.ok());
+    // Every cell is decided, and a sample of them equals a direct solve of that board and budget.
+    for (const QString& board : boards)
+        for (qint64 budget : compare->budgets())
+            EXPECT_NE(compare->point(board, budget).status, "pending")
+                << board.toStdString() << " " << budget;
+    const qint64 budget = compare->budgets().back();
+    const Device* f746 = doc->deviceLibrary().find("stm32f746");
+    ASSERT_NE(f746, nullptr);
+    auto costs = build_cost_model(*graph, *f746);
+    ASSERT_TRUE(costs.ok());
+    SolveOptions options;
+    options.ram_budget_bytes = budget;
+    const PlanSolution direct = solve_plan(*graph, *costs, "recompute-only", options);
+    const CompareCell cell = compare->point("stm32f746", budget);
+    EXPECT_EQ(cell.status.toStdString(), solve_status_name(direct.result.status));
+    EXPECT_NEAR(cell.energy_j, direct.result.energy_j, 1e-6 * direct.result.energy_j);
+}
+
 // Writes the README screenshots when TP_SCREENSHOT names a PNG path (CTest's studio_screenshot
 // runs this under xvfb-run; scripts/screenshot.sh copies the images into docs/).
 TEST_F(StudioWorkflowTest, SavesScreenshotOfASolvedPlan) {
@@ -324,11 +372,24 @@ TEST_F(StudioWorkflowTest, SavesScreenshotOfASolvedPlan) {
     QTest::qWait(500);  // let the layout settle
     EXPECT_TRUE(window.grab().save(path));
     window.results()->setCurrentTab(ResultsPanel::ScheduleTab);
-    window.results()->scheduleGrid()->zoomToFit();
+    // Zoomed in on the first page-out, where the schedule departs from store-all.
+    ScheduleGrid* grid = window.results()->scheduleGrid();
+    grid->setZoom(2.0);
+    QTest::qWait(100);
+    const auto& steps = window.results()->outcome()->solution.result.schedule.steps;
+    for (size_t s = 0; s < steps.size(); ++s) {
+        if (steps[s].op != StepOp::page_out) continue;
+        const QRect cell = grid->cellRect(steps[s].node, static_cast<int>(s));
+        grid->horizontalScrollBar()->setValue(grid->horizontalScrollBar()->value() + cell.x() -
+                                              grid->viewport()->width() / 3);
+        grid->verticalScrollBar()->setValue(grid->verticalScrollBar()->value() + cell.y() -
+                                            grid->viewport()->height() / 3);
+        break;
+    }
     QTest::qWait(300);
-    QString grid = path;
-    grid.replace(QLatin1String(".png"), QLatin1String("-schedule.png"));
-    EXPECT_TRUE(window.results()->grab().save(grid));
+    QString gridPath = path;
+    gridPath.replace(QLatin1String(".png"), QLatin1String("-schedule.png"));
+    EXPECT_TRUE(window.results()->grab().save(gridPath));
 }
 
 }  // namespace
