@@ -18,11 +18,14 @@ struct SolveController::Shared {
 };
 
 SolveController::SolveController(QObject* parent) : QObject(parent) {
-    pool_.setMaxThreadCount(2);  // the running solve plus one being cancelled
+    // The running solve plus workers still finishing after a cancel they could not honour yet.
+    pool_.setMaxThreadCount(4);
     debounce_.setSingleShot(true);
     connect(&debounce_, &QTimer::timeout, this, &SolveController::start);
     poller_.setInterval(kPollMs);
     connect(&poller_, &QTimer::timeout, this, &SolveController::poll);
+    cancelGrace_.setSingleShot(true);
+    connect(&cancelGrace_, &QTimer::timeout, this, &SolveController::abandonRunning);
     qRegisterMetaType<tp::SolveProgress>("tp::SolveProgress");
     qRegisterMetaType<std::shared_ptr<const tp::SolveOutcome>>(
         "std::shared_ptr<const tp::SolveOutcome>");
@@ -54,13 +57,36 @@ void SolveController::cancel() {
         pending_.reset();
         if (!running_) emit waitingCancelled(serial_);
     }
-    if (shared_) shared_->cancel = true;
+    if (shared_) {
+        shared_->cancel = true;
+        cancelGrace_.start(kCancelGraceMs);
+    }
+}
+
+void SolveController::abandonRunning() {
+    if (!shared_ || !runningJob_) return;
+    poll();  // the worker may have just finished
+    if (!shared_) return;
+    auto outcome = std::make_shared<SolveOutcome>();
+    outcome->serial = running_;
+    outcome->job = *runningJob_;
+    outcome->solution.options = runningJob_->options;
+    outcome->solution.result.status = SolveStatus::cancelled;
+    outcome->solution.result.solver = runningJob_->solver;
+    outcome->solution.result.message =
+        "cancelled before the solver found a schedule; it stops in the background";
+    shared_.reset();  // its late result is dropped
+    running_ = 0;
+    poller_.stop();
+    emit finished(outcome);
 }
 
 void SolveController::start() {
     if (!pending_) return;
     std::shared_ptr<SolveJob> job = std::move(pending_);
     pending_.reset();
+    runningJob_ = job;
+    cancelGrace_.stop();
     auto shared = std::make_shared<Shared>();
     shared_ = shared;
     running_ = serial_;
@@ -110,6 +136,7 @@ void SolveController::poll() {
         shared->hasProgress = false;
     }
     if (outcome) {
+        cancelGrace_.stop();
         shared_.reset();
         running_ = 0;
         poller_.stop();

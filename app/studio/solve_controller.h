@@ -43,8 +43,12 @@ class SolveController : public QObject {
     // replaces the waiting one. A running solve is cancelled either way. Returns the serial.
     quint64 solve(SolveJob job, int delayMs = 0);
     // Stops the running or waiting solve. The worker's cancelled result (with the best schedule
-    // found so far, if any) still arrives through finished(); a waiting request just ends.
+    // found so far, if any) arrives through finished(); a waiting request just ends. A worker
+    // that cannot stop at once (GLPK's simplex phase has no callback) is let go after
+    // kCancelGraceMs: finished() then reports the cancel without a schedule, and the worker
+    // ends in the background.
     void cancel();
+    static constexpr int kCancelGraceMs = 800;
 
     bool isBusy() const { return running_ != 0 || pending_ != nullptr; }
     quint64 currentSerial() const { return serial_; }
@@ -59,11 +63,14 @@ class SolveController : public QObject {
     struct Shared;  // state the worker writes and the GUI thread polls
     void start();
     void poll();
+    void abandonRunning();
 
     QThreadPool pool_;
     QTimer debounce_;
     QTimer poller_;
+    QTimer cancelGrace_;
     std::shared_ptr<SolveJob> pending_;
+    std::shared_ptr<SolveJob> runningJob_;
     quint64 serial_ = 0;
     quint64 running_ = 0;  // serial of the running solve, 0 when none
     std::shared_ptr<Shared> shared_;

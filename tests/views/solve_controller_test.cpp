@@ -125,6 +125,27 @@ TEST(SolveControllerTest, CancelStopsALongSolveWithinASecond) {
     EXPECT_EQ(outcome->solution.result.status, SolveStatus::cancelled);
 }
 
+TEST(SolveControllerTest, CancelAnswersWithinASecondEvenBeforeBranchAndBound) {
+    // ResNet-18 trained in full: GLPK spends seconds in its simplex phase, which has no callback.
+    Fixture f = make_fixture("resnet18", "full", "rpi4");
+    SolveJob job{f.graph, f.costs, "milp", {}};
+    job.options.ram_budget_bytes = smallest_step_bytes(*f.graph) + 1024 * 1024;
+    job.options.time_limit_s = 600;
+    SolveController controller;
+    QSignalSpy finished(&controller, &SolveController::finished);
+    controller.solve(job);
+    QTest::qWait(200);
+    ASSERT_TRUE(finished.isEmpty()) << "the solve ended before the cancel; pick a harder case";
+    QElapsedTimer clock;
+    clock.start();
+    controller.cancel();
+    auto outcome = wait_finished(finished, 5000);
+    ASSERT_NE(outcome, nullptr);
+    EXPECT_LT(clock.elapsed(), 1000);
+    EXPECT_EQ(outcome->solution.result.status, SolveStatus::cancelled);
+    EXPECT_FALSE(controller.isBusy());
+}
+
 TEST(CompareControllerTest, CellsArriveOneByOneAndEqualDirectSolves) {
     Fixture f = make_fixture("mcunet", "last-layer", "stm32f746");
     const DeviceLibrary lib = load_device_library(default_device_dirs());
