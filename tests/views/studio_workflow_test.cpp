@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
+#include <QLabel>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -24,6 +25,7 @@
 #include "views/compare_chart.h"
 #include "views/energy_chart.h"
 #include "views/memory_chart.h"
+#include "views/number_format.h"
 #include "views/plan_table_model.h"
 #include "views/schedule_grid.h"
 #include "views/solve_summary.h"
@@ -126,6 +128,18 @@ TEST_F(StudioWorkflowTest, DesignSolveAndReadTheResult) {
                                Qt::EditRole));
     EXPECT_EQ(doc->design().plan.layer(op.toStdString()).mode, UpdateMode::sparse);
     EXPECT_TRUE(model->index(row, PlanTableModel::ModeColumn).data().toString().contains("50"));
+
+    // The live totals beside the plan are the engine's, for the design as edited.
+    {
+        auto graph = derive_training_graph(*doc->network(), doc->design().plan);
+        ASSERT_TRUE(graph.ok());
+        const MemoryReport report = store_all_memory(*graph);
+        const QString totals = window.targetPanel()->findChild<QLabel*>("planMemoryLabel")->text();
+        EXPECT_TRUE(totals.contains(formatBytes(report.peak_bytes))) << totals.toStdString();
+        EXPECT_TRUE(totals.contains(formatBytes(smallest_step_bytes(*graph))))
+            << totals.toStdString();
+        EXPECT_TRUE(totals.contains(formatCount(report.trained_params))) << totals.toStdString();
+    }
 
     chooseBoard("stm32h743");
     ASSERT_EQ(doc->design().deviceId, "stm32h743");
