@@ -15,8 +15,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 }  // namespace
 
-Result<Network> load_model(const std::string& spec) {
-    if (spec.rfind("zoo:", 0) == 0) return build_zoo_model(spec.substr(4));
+Result<Network> load_model(const std::string& spec, bool zoo_weights) {
+    if (spec.rfind("zoo:", 0) == 0) return build_zoo_model(spec.substr(4), zoo_weights);
     if (!std::filesystem::exists(spec))
         return Error{"model file '" + spec +
                      "' does not exist (use a path to .onnx / .tpnet.json, or zoo:NAME — "

@@ -211,6 +211,15 @@ bool gradient_is_alias(OpType t, size_t input_index) {
 
 }  // namespace
 
+ParamRows param_rows(const Op& op, size_t index, const Parameter& p, const LayerPlan& lp) {
+    ParamRows r;
+    r.rows = std::max<int64_t>(1, output_channels(op, p));
+    r.row_len = p.elements() / r.rows;
+    int64_t trained = trained_elements(op, index, p, lp);
+    r.trained_rows = r.row_len > 0 ? trained / r.row_len : 0;
+    return r;
+}
+
 std::vector<int> TrainingGraph::last_reader() const {
     std::vector<int> last(nodes.size(), -1);
     for (const auto& node : nodes)
@@ -451,6 +460,15 @@ Result<TrainingGraph> derive_training_graph(const Network& input, const Training
                 u.after = grad_in_nodes;
                 u.macs = grad_macs + update_macs;
                 u.workspace_bytes = row * b.eb.param_grad;
+                if (weight_trained && (op.type == OpType::GroupNormalization ||
+                                       op.type == OpType::LayerNormalization)) {
+                    // The scale gradient needs each group's (row's) mean and 1/std again.
+                    const Shape& s = net.tensor(op.inputs[0])->shape;
+                    int64_t groups = op.type == OpType::LayerNormalization
+                                         ? element_count(s) / s.back()
+                                         : op.attrs.get_int("num_groups", 1);
+                    u.workspace_bytes = std::max(u.workspace_bytes, 2 * 4 * groups * plan.batch);
+                }
                 b.add(u);
             } else {
                 TrainingNode w;

@@ -89,4 +89,15 @@ struct TrainingGraph {
 
 Result<TrainingGraph> derive_training_graph(const Network& net, const TrainingPlan& plan);
 
+// How parameter `index` of `op` splits into output-channel rows and which of them a layer plan
+// trains: the sparse update trains the first ceil(fraction × rows) rows of a weight (at least
+// one), bias-only the bias roles, full everything trainable. A row is one output channel's
+// slice (a conv weight [Cout, Cin/g, kh, kw] has Cout rows of Cin/g·kh·kw elements).
+struct ParamRows {
+    int64_t rows = 1;
+    int64_t row_len = 0;
+    int64_t trained_rows = 0;
+};
+ParamRows param_rows(const Op& op, size_t index, const Parameter& p, const LayerPlan& lp);
+
 }  // namespace tp

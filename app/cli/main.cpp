@@ -5,6 +5,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/devices_command.h"
+#include "app/cli/export_command.h"
 #include "app/cli/solve_command.h"
 
 namespace {
@@ -25,6 +26,13 @@ commands:
   compare MODEL --devices a,b,... --budgets LIST|FROM..TO:N [PLAN OPTIONS]
           [--solver NAME] [--time-limit S] [--jobs N] [--csv|--json]
                                        boards × budgets, solved in parallel
+  export (PROJECT.tplan | MODEL --device ID --budget SIZE [PLAN OPTIONS]) --out DIR
+         [--target host|cortex-m4|cortex-m7] [--lr X] [--steps N] [--solver NAME]
+         [--time-limit S] [--no-reference]
+                                       firmware C++ that trains on the device as planned
+  verify DIR [--targets host,cortex-m4,cortex-m7] [--steps N] [--timeout S]
+                                       build and run an export (host; QEMU Cortex-M when
+                                       the cross toolchain is installed) and check it
 
 MODEL is a path to an .onnx or .tpnet.json file, or zoo:NAME.
 PRESET is one of: full, last-layer, bias-only, tinytl-lb, sparse.
@@ -52,9 +60,11 @@ int main(int argc, char** argv) {
     if (command == "devices") return tp::cli::run_devices(rest);
     if (command == "solve") return tp::cli::run_solve(rest);
     if (command == "compare") return tp::cli::run_compare(rest);
+    if (command == "export") return tp::cli::run_export(rest);
+    if (command == "verify") return tp::cli::run_verify(rest);
     std::fprintf(stderr,
                  "trainplan: error: unknown command '%s' (commands: zoo, inspect, memory, devices, "
-                 "solve, compare)\n",
+                 "solve, compare, export, verify)\n",
                  command.c_str());
     return 2;
 }

@@ -10,11 +10,12 @@ const std::set<std::string> kPlanOptions = {"--plan", "--batch", "--optimizer", 
                                             "--classes"};
 const std::set<std::string> kPlanSwitches = {"--no-in-place"};
 
-Result<TrainingGraph> training_graph_from_args(const Args& args, const std::string& command) {
+Result<TrainingGraph> training_graph_from_args(const Args& args, const std::string& command,
+                                               bool with_weights) {
     if (args.positional.size() != 1)
         return Error{"usage: trainplan " + command +
                      " MODEL ... (MODEL is a .onnx / .tpnet.json path or zoo:NAME)"};
-    auto net = load_model(args.positional[0]);
+    auto net = load_model(args.positional[0], with_weights);
     if (!net) return net.error();
     std::string plan_arg = args.option("--plan", "full");
     Result<TrainingPlan> plan =

@@ -16,6 +16,8 @@ extern const std::set<std::string> kPlanSwitches;  // flags
 
 // Loads the single MODEL positional and derives its TrainingGraph under the plan the
 // arguments describe (command-line settings override the plan file's).
-Result<TrainingGraph> training_graph_from_args(const Args& args, const std::string& command);
+// `with_weights`: zoo models are built with their weights (the exporter needs values).
+Result<TrainingGraph> training_graph_from_args(const Args& args, const std::string& command,
+                                               bool with_weights = false);
 
 }  // namespace tp::cli

@@ -1,0 +1,22 @@
+# Writes OUT: a C++ source that embeds the firmware runtime and templates the exporter copies
+# (engine/firmware_export.h firmware_runtime_files). Run as a script with -DROOT=<resources/firmware>
+# -DOUT=<file>. runtime/* and template/* land at the export folder's top, cortex_m/* in cortex_m/.
+file(GLOB runtime RELATIVE ${ROOT}/runtime ${ROOT}/runtime/*)
+file(GLOB template RELATIVE ${ROOT}/template ${ROOT}/template/*)
+file(GLOB cortex RELATIVE ${ROOT}/cortex_m ${ROOT}/cortex_m/*)
+set(body "")
+macro(embed dir prefix files)
+  foreach(f ${files})
+    file(READ ${ROOT}/${dir}/${f} text)
+    string(FIND "${text}" ")tpembed\"" clash)
+    if(NOT clash EQUAL -1)
+      message(FATAL_ERROR "${dir}/${f} contains the embedding delimiter")
+    endif()
+    string(APPEND body "    {\"${prefix}${f}\", R\"tpembed(${text})tpembed\"},\n")
+  endforeach()
+endmacro()
+embed(runtime "" "${runtime}")
+embed(template "" "${template}")
+embed(cortex_m "cortex_m/" "${cortex}")
+file(WRITE ${OUT}.tmp "// Generated from resources/firmware by cmake/embed_firmware.cmake.\n#include \"engine/firmware_export.h\"\n\nnamespace tp {\n\nconst std::vector<EmbeddedFile>& firmware_runtime_files() {\n  static const std::vector<EmbeddedFile> kFiles = {\n${body}  };\n  return kFiles;\n}\n\n}  // namespace tp\n")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
