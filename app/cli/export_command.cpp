@@ -106,12 +106,12 @@ int run_export(const std::vector<std::string>& argv) {
     o.target = *target;
     try {
         o.learning_rate = std::stof(args->option("--lr", "0.01"));
-        o.steps = std::stoi(args->option("--steps", "5"));
+        o.steps = std::stoi(args->option("--steps", "0"));
     } catch (...) {
         return fail("--lr needs a number and --steps a whole number");
     }
-    if (!(o.learning_rate > 0.0f) || o.steps < 1 || o.steps > 100000)
-        return fail("--lr must be positive and --steps between 1 and 100000");
+    if (!(o.learning_rate > 0.0f) || o.steps < 0 || o.steps > 100000)
+        return fail("--lr must be positive and --steps between 0 (auto) and 100000");
     o.with_reference = !args->flag("--no-reference");
 
     // What the runtime cannot run is said before any solving.
