@@ -3,8 +3,6 @@
 // every backward kernel against central finite differences of L = sum(y * r), every update
 // kernel against the finite-difference gradient of the parameters it trains (plus frozen rows
 // bit-identical, sparse rows, and torch's momentum rule).
-#include "tp_kernels.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,15 +15,17 @@
 #include <string>
 #include <vector>
 
+#include "tp_kernels.h"
+
 namespace {
 
 using Vec = std::vector<float>;
 using Loss = std::function<double()>;
 
-constexpr float kEps = 1e-2f;       // finite-difference step
-constexpr double kRel = 2e-2;       // finite-difference tolerances
+constexpr float kEps = 1e-2f;  // finite-difference step
+constexpr double kRel = 2e-2;  // finite-difference tolerances
 constexpr double kAbs = 1e-3;
-constexpr int kGuard = 3;           // sentinel floats after the trained rows and momentum rows
+constexpr int kGuard = 3;  // sentinel floats after the trained rows and momentum rows
 constexpr float kSentinel = 1234.5f;
 
 struct Rng {
@@ -53,7 +53,8 @@ struct Rng {
     // n distinct values spaced 0.05 apart (> 2 * kEps), shuffled: no maxpool tie is ever close.
     Vec distinct(size_t n) {
         Vec v(n);
-        for (size_t i = 0; i < n; ++i) v[i] = 0.05f * (static_cast<float>(i) - static_cast<float>(n) / 2);
+        for (size_t i = 0; i < n; ++i)
+            v[i] = 0.05f * (static_cast<float>(i) - static_cast<float>(n) / 2);
         std::shuffle(v.begin(), v.end(), gen);
         return v;
     }
@@ -86,7 +87,8 @@ void expect_grad(const Vec& analytic, const std::vector<double>& fd, const char*
     ASSERT_EQ(analytic.size(), fd.size());
     for (size_t i = 0; i < fd.size(); ++i) {
         EXPECT_LE(std::fabs(analytic[i] - fd[i]), kAbs + kRel * std::fabs(fd[i]))
-            << what << " element " << i << ": kernel " << analytic[i] << ", finite difference " << fd[i];
+            << what << " element " << i << ": kernel " << analytic[i] << ", finite difference "
+            << fd[i];
     }
 }
 
@@ -118,7 +120,8 @@ struct Param {
         flash = rng.vec(static_cast<size_t>(rows * len), lo, hi);
         ram.assign(flash.begin(), flash.begin() + tr * len);
         ram.resize(static_cast<size_t>(tr * len + kGuard), kSentinel);
-        for (int i = 0; i < tr * len; ++i) flash[static_cast<size_t>(i)] = std::numeric_limits<float>::quiet_NaN();
+        for (int i = 0; i < tr * len; ++i)
+            flash[static_cast<size_t>(i)] = std::numeric_limits<float>::quiet_NaN();
         reset_mom();
     }
     void reset_mom() {
@@ -129,7 +132,8 @@ struct Param {
         return {tr > 0 ? ram.data() : nullptr, tr < rows ? flash.data() : nullptr, rows, len, tr};
     }
     float get(int c, int i) const {
-        return c < tr ? ram[static_cast<size_t>(c * len + i)] : flash[static_cast<size_t>(c * len + i)];
+        return c < tr ? ram[static_cast<size_t>(c * len + i)]
+                      : flash[static_cast<size_t>(c * len + i)];
     }
     Vec values() const {
         Vec v(static_cast<size_t>(rows * len));
@@ -143,7 +147,8 @@ struct Param {
 using Update = std::function<void(const tpk::Sgd&, bool with_momentum)>;
 
 void expect_guards(const Vec& v, size_t from, const char* what) {
-    for (size_t i = from; i < v.size(); ++i) EXPECT_EQ(v[i], kSentinel) << what << " guard " << i - from;
+    for (size_t i = from; i < v.size(); ++i)
+        EXPECT_EQ(v[i], kSentinel) << what << " guard " << i - from;
 }
 
 // An update kernel, checked three ways:
@@ -195,9 +200,12 @@ void check_update(const std::vector<Param*>& ps, const Loss& loss, const Update&
     }
 }
 
-float* mom_or_null(Param* p, bool with_momentum) { return with_momentum && p != nullptr ? p->mom.data() : nullptr; }
+float* mom_or_null(Param* p, bool with_momentum) {
+    return with_momentum && p != nullptr ? p->mom.data() : nullptr;
+}
 
-// ---- Conv -----------------------------------------------------------------------------------------
+// ---- Conv
+// -----------------------------------------------------------------------------------------
 
 struct ConvCase {
     const char* name;
@@ -208,11 +216,22 @@ struct ConvCase {
 tpk::Conv make_conv(const ConvCase& k) {
     const int peh = k.peh < 0 ? k.ph : k.peh, pew = k.pew < 0 ? k.pw : k.pew;
     tpk::Conv c{};
-    c.n = k.n; c.cin = k.cin; c.h = k.h; c.w = k.w; c.cout = k.cout;
+    c.n = k.n;
+    c.cin = k.cin;
+    c.h = k.h;
+    c.w = k.w;
+    c.cout = k.cout;
     c.oh = (k.h + k.ph + peh - k.dh * (k.kh - 1) - 1) / k.sh + 1;
     c.ow = (k.w + k.pw + pew - k.dw * (k.kw - 1) - 1) / k.sw + 1;
-    c.kh = k.kh; c.kw = k.kw; c.sh = k.sh; c.sw = k.sw; c.ph = k.ph; c.pw = k.pw;
-    c.dh = k.dh; c.dw = k.dw; c.groups = k.groups;
+    c.kh = k.kh;
+    c.kw = k.kw;
+    c.sh = k.sh;
+    c.sw = k.sw;
+    c.ph = k.ph;
+    c.pw = k.pw;
+    c.dh = k.dh;
+    c.dw = k.dw;
+    c.groups = k.groups;
     return c;
 }
 
@@ -246,17 +265,25 @@ std::vector<double> conv_ref(const tpk::Conv& c, const Vec& x, const Vec& w, con
                                 const int ix = ox * c.sw - c.pw + kx * c.dw;
                                 if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
                                 const int ci = (oc / coutg) * cing + ic;
-                                s += static_cast<double>(x[static_cast<size_t>(((n * c.cin + ci) * c.h + iy) * c.w + ix)]) *
-                                     w[static_cast<size_t>(((oc * cing + ic) * c.kh + ky) * c.kw + kx)];
+                                s += static_cast<double>(x[static_cast<size_t>(
+                                         ((n * c.cin + ci) * c.h + iy) * c.w + ix)]) *
+                                     w[static_cast<size_t>(((oc * cing + ic) * c.kh + ky) * c.kw +
+                                                           kx)];
                             }
                     y[static_cast<size_t>(((n * c.cout + oc) * c.oh + oy) * c.ow + ox)] = s;
                 }
     return y;
 }
 
-size_t conv_out_size(const tpk::Conv& c) { return static_cast<size_t>(c.n * c.cout * c.oh * c.ow); }
-size_t conv_in_size(const tpk::Conv& c) { return static_cast<size_t>(c.n * c.cin * c.h * c.w); }
-int conv_row_len(const tpk::Conv& c) { return c.cin / c.groups * c.kh * c.kw; }
+size_t conv_out_size(const tpk::Conv& c) {
+    return static_cast<size_t>(c.n * c.cout * c.oh * c.ow);
+}
+size_t conv_in_size(const tpk::Conv& c) {
+    return static_cast<size_t>(c.n * c.cin * c.h * c.w);
+}
+int conv_row_len(const tpk::Conv& c) {
+    return c.cin / c.groups * c.kh * c.kw;
+}
 
 TEST(KernelsConv, ForwardHandComputed) {
     // x[i][j] = 4i + j + 1 on a 4x4 input.
@@ -343,8 +370,8 @@ TEST(KernelsConv, UpdateMatchesFiniteDifferencesSparse) {
             },
             [&](const tpk::Sgd& sgd, bool m) {
                 tpk::Rows wr = w.rows_view(), br = b.rows_view();
-                tpk::conv_update(c, x.data(), r.data(), wr, mom_or_null(&w, m), &br, mom_or_null(&b, m), sgd,
-                                 ws.data());
+                tpk::conv_update(c, x.data(), r.data(), wr, mom_or_null(&w, m), &br,
+                                 mom_or_null(&b, m), sgd, ws.data());
             });
     }
 }
@@ -368,7 +395,8 @@ TEST(KernelsConv, UpdateWithFrozenOrMissingBiasAndFrozenWeights) {
             },
             [&](const tpk::Sgd& sgd, bool m) {
                 tpk::Rows wr = w.rows_view(), br = b.rows_view();
-                tpk::conv_update(c, x.data(), r.data(), wr, mom_or_null(&w, m), &br, nullptr, sgd, ws.data());
+                tpk::conv_update(c, x.data(), r.data(), wr, mom_or_null(&w, m), &br, nullptr, sgd,
+                                 ws.data());
             });
     }
     {
@@ -382,7 +410,8 @@ TEST(KernelsConv, UpdateWithFrozenOrMissingBiasAndFrozenWeights) {
             },
             [&](const tpk::Sgd& sgd, bool m) {
                 tpk::Rows wr = w.rows_view();
-                tpk::conv_update(c, x.data(), r.data(), wr, mom_or_null(&w, m), nullptr, nullptr, sgd, ws.data());
+                tpk::conv_update(c, x.data(), r.data(), wr, mom_or_null(&w, m), nullptr, nullptr,
+                                 sgd, ws.data());
             });
     }
     {
@@ -398,12 +427,14 @@ TEST(KernelsConv, UpdateWithFrozenOrMissingBiasAndFrozenWeights) {
             },
             [&](const tpk::Sgd& sgd, bool m) {
                 tpk::Rows wr = w.rows_view(), br = b.rows_view();
-                tpk::conv_update(c, nullptr, r.data(), wr, nullptr, &br, mom_or_null(&b, m), sgd, nullptr);
+                tpk::conv_update(c, nullptr, r.data(), wr, nullptr, &br, mom_or_null(&b, m), sgd,
+                                 nullptr);
             });
     }
 }
 
-// ---- Linear ---------------------------------------------------------------------------------------
+// ---- Linear
+// ---------------------------------------------------------------------------------------
 
 std::vector<double> linear_ref(const tpk::Linear& l, const Vec& x, const Vec& w, const Vec* b) {
     std::vector<double> y(static_cast<size_t>(l.n * l.out));
@@ -411,7 +442,8 @@ std::vector<double> linear_ref(const tpk::Linear& l, const Vec& x, const Vec& w,
         for (int o = 0; o < l.out; ++o) {
             double s = b ? (*b)[static_cast<size_t>(o)] : 0.0;
             for (int i = 0; i < l.in; ++i)
-                s += static_cast<double>(x[static_cast<size_t>(n * l.in + i)]) * w[static_cast<size_t>(o * l.in + i)];
+                s += static_cast<double>(x[static_cast<size_t>(n * l.in + i)]) *
+                     w[static_cast<size_t>(o * l.in + i)];
             y[static_cast<size_t>(n * l.out + o)] = s;
         }
     return y;
@@ -471,8 +503,8 @@ TEST(KernelsLinear, UpdateMatchesFiniteDifferences) {
             },
             [&](const tpk::Sgd& sgd, bool m) {
                 tpk::Rows wr = w.rows_view(), br = b.rows_view();
-                tpk::linear_update(l, x.data(), r.data(), wr, mom_or_null(&w, m), &br, mom_or_null(&b, m), sgd,
-                                   ws.data());
+                tpk::linear_update(l, x.data(), r.data(), wr, mom_or_null(&w, m), &br,
+                                   mom_or_null(&b, m), sgd, ws.data());
             });
     }
     {
@@ -486,15 +518,17 @@ TEST(KernelsLinear, UpdateMatchesFiniteDifferences) {
             },
             [&](const tpk::Sgd& sgd, bool m) {
                 tpk::Rows wr = w.rows_view();
-                tpk::linear_update(l, x.data(), r.data(), wr, mom_or_null(&w, m), nullptr, nullptr, sgd, ws.data());
+                tpk::linear_update(l, x.data(), r.data(), wr, mom_or_null(&w, m), nullptr, nullptr,
+                                   sgd, ws.data());
             });
     }
 }
 
-// ---- BatchNorm / GroupNorm ------------------------------------------------------------------------
+// ---- BatchNorm / GroupNorm
+// ------------------------------------------------------------------------
 
 struct BnSetup {
-    tpk::BatchNorm p{2, 5, 6, 1e-5f};
+    tpk::BatchNorm p{2, 5, 6, 0.1f};  // a large eps so its use is visible
     Vec x, mean, var;
     explicit BnSetup(Rng& rng) {
         x = rng.vec(static_cast<size_t>(p.n * p.c * p.hw), -2.0f, 2.0f);
@@ -509,21 +543,24 @@ TEST(KernelsBatchNorm, ForwardMatchesFormula) {
     BnSetup s(rng);
     Param sc(rng, s.p.c, 1, 2), bi(rng, s.p.c, 1, 3);
     Vec y(s.size());
-    tpk::batchnorm_forward(s.p, s.x.data(), sc.rows_view(), bi.rows_view(), s.mean.data(), s.var.data(), y.data());
+    tpk::batchnorm_forward(s.p, s.x.data(), sc.rows_view(), bi.rows_view(), s.mean.data(),
+                           s.var.data(), y.data());
     std::vector<double> want(s.size());
     for (int n = 0; n < s.p.n; ++n)
         for (int c = 0; c < s.p.c; ++c)
             for (int i = 0; i < s.p.hw; ++i) {
                 const size_t k = static_cast<size_t>((n * s.p.c + c) * s.p.hw + i);
                 const size_t cc = static_cast<size_t>(c);
-                want[k] = (s.x[k] - s.mean[cc]) / std::sqrt(static_cast<double>(s.var[cc]) + s.p.eps) * sc.get(c, 0) +
+                want[k] = (s.x[k] - s.mean[cc]) /
+                              std::sqrt(static_cast<double>(s.var[cc]) + s.p.eps) * sc.get(c, 0) +
                           bi.get(c, 0);
             }
     expect_near_all(y, want);
     // Hand case: x = 3, mean 1, var 4 - eps, scale 2, bias 1 -> (3 - 1) / 2 * 2 + 1 = 3.
     tpk::BatchNorm hp{1, 1, 1, 0.0f};
     float hx = 3, hm = 1, hv = 4, hs = 2, hb = 1, hy = 0;
-    tpk::batchnorm_forward(hp, &hx, {nullptr, &hs, 1, 1, 0}, {nullptr, &hb, 1, 1, 0}, &hm, &hv, &hy);
+    tpk::batchnorm_forward(hp, &hx, {nullptr, &hs, 1, 1, 0}, {nullptr, &hb, 1, 1, 0}, &hm, &hv,
+                           &hy);
     EXPECT_FLOAT_EQ(hy, 3.0f);
 }
 
@@ -535,8 +572,8 @@ TEST(KernelsBatchNorm, BackwardInputMatchesFiniteDifferences) {
     Vec y(s.size()), dx(s.size());
     tpk::batchnorm_backward_input(s.p, r.data(), sc.rows_view(), s.var.data(), dx.data());
     check_grad(s.x, dx, [&] {
-        tpk::batchnorm_forward(s.p, s.x.data(), sc.rows_view(), bi.rows_view(), s.mean.data(), s.var.data(),
-                               y.data());
+        tpk::batchnorm_forward(s.p, s.x.data(), sc.rows_view(), bi.rows_view(), s.mean.data(),
+                               s.var.data(), y.data());
         return dot(y, r);
     });
 }
@@ -552,14 +589,15 @@ TEST(KernelsBatchNorm, UpdateMatchesFiniteDifferences) {
         check_update(
             {&sc, &bi},
             [&] {
-                tpk::batchnorm_forward(s.p, s.x.data(), sc.rows_view(), bi.rows_view(), s.mean.data(),
-                                       s.var.data(), y.data());
+                tpk::batchnorm_forward(s.p, s.x.data(), sc.rows_view(), bi.rows_view(),
+                                       s.mean.data(), s.var.data(), y.data());
                 return dot(y, r);
             },
             [&](const tpk::Sgd& sgd, bool m) {
                 tpk::Rows scr = sc.rows_view(), bir = bi.rows_view();
-                tpk::batchnorm_update(s.p, str == 0 ? nullptr : s.x.data(), r.data(), scr, mom_or_null(&sc, m), bir,
-                                      mom_or_null(&bi, m), s.mean.data(), s.var.data(), sgd);
+                tpk::batchnorm_update(s.p, str == 0 ? nullptr : s.x.data(), r.data(), scr,
+                                      mom_or_null(&sc, m), bir, mom_or_null(&bi, m), s.mean.data(),
+                                      s.var.data(), sgd);
             });
     }
 }
@@ -574,7 +612,8 @@ struct GnSetup {
 TEST(KernelsGroupNorm, ForwardMatchesFormula) {
     Rng rng(11);
     GnSetup s(rng);
-    for (float& v : s.x) v += 100.0f;  // a large common offset: the two-pass variance stays accurate
+    for (float& v : s.x)
+        v += 100.0f;  // a large common offset: the two-pass variance stays accurate
     Param sc(rng, s.p.c, 1, 4), bi(rng, s.p.c, 1, 1);
     Vec y(s.size());
     tpk::groupnorm_forward(s.p, s.x.data(), sc.rows_view(), bi.rows_view(), y.data());
@@ -586,12 +625,15 @@ TEST(KernelsGroupNorm, ForwardMatchesFormula) {
             double m = 0, v = 0;
             for (int i = 0; i < gsize; ++i) m += s.x[base + static_cast<size_t>(i)];
             m /= gsize;
-            for (int i = 0; i < gsize; ++i) v += (s.x[base + static_cast<size_t>(i)] - m) * (s.x[base + static_cast<size_t>(i)] - m);
+            for (int i = 0; i < gsize; ++i)
+                v += (s.x[base + static_cast<size_t>(i)] - m) *
+                     (s.x[base + static_cast<size_t>(i)] - m);
             v /= gsize;
             for (int i = 0; i < gsize; ++i) {
                 const int c = g * cpg + i / s.p.hw;
-                want[base + static_cast<size_t>(i)] =
-                    (s.x[base + static_cast<size_t>(i)] - m) / std::sqrt(v + s.p.eps) * sc.get(c, 0) + bi.get(c, 0);
+                want[base + static_cast<size_t>(i)] = (s.x[base + static_cast<size_t>(i)] - m) /
+                                                          std::sqrt(v + s.p.eps) * sc.get(c, 0) +
+                                                      bi.get(c, 0);
             }
         }
     expect_near_all(y, want, 1e-4);
@@ -614,7 +656,8 @@ TEST(KernelsGroupNorm, BackwardInputMatchesFiniteDifferences) {
         tpk::GroupNorm p = s.p;
         p.groups = groups;
         Vec ws2(static_cast<size_t>(2 * p.n * p.groups));
-        tpk::groupnorm_backward_input(p, s.x.data(), r.data(), sc.rows_view(), dx.data(), ws2.data());
+        tpk::groupnorm_backward_input(p, s.x.data(), r.data(), sc.rows_view(), dx.data(),
+                                      ws2.data());
         check_grad(s.x, dx, [&] {
             tpk::groupnorm_forward(p, s.x.data(), sc.rows_view(), bi.rows_view(), y.data());
             return dot(y, r);
@@ -638,13 +681,14 @@ TEST(KernelsGroupNorm, UpdateMatchesFiniteDifferences) {
             },
             [&](const tpk::Sgd& sgd, bool m) {
                 tpk::Rows scr = sc.rows_view(), bir = bi.rows_view();
-                tpk::groupnorm_update(s.p, s.x.data(), r.data(), scr, mom_or_null(&sc, m), bir, mom_or_null(&bi, m),
-                                      sgd, ws.data());
+                tpk::groupnorm_update(s.p, s.x.data(), r.data(), scr, mom_or_null(&sc, m), bir,
+                                      mom_or_null(&bi, m), sgd, ws.data());
             });
     }
 }
 
-// ---- Element-wise ---------------------------------------------------------------------------------
+// ---- Element-wise
+// ---------------------------------------------------------------------------------
 
 TEST(KernelsElementwise, ForwardHandComputed) {
     const Vec x = {-4, -3, -1, 0, 1, 3, 4, 7};
@@ -717,9 +761,12 @@ TEST(KernelsElementwise, MaskBackwardMatchesFiniteDifferences) {
         Vec y(x.size()), dx(x.size());
         std::vector<uint8_t> mask(static_cast<size_t>((n + 7) / 8));
         auto forward = [&] {
-            if (k.alpha != 0.0f) tpk::hardsigmoid_forward(x.data(), y.data(), n, k.alpha, k.beta);
-            else if (std::isinf(k.hi)) tpk::relu_forward(x.data(), y.data(), n);
-            else tpk::clip_forward(x.data(), y.data(), n, k.lo, k.hi);
+            if (k.alpha != 0.0f)
+                tpk::hardsigmoid_forward(x.data(), y.data(), n, k.alpha, k.beta);
+            else if (std::isinf(k.hi))
+                tpk::relu_forward(x.data(), y.data(), n);
+            else
+                tpk::clip_forward(x.data(), y.data(), n, k.lo, k.hi);
         };
         forward();
         tpk::mask_make(y.data(), mask.data(), n, k.lo, k.hi);
@@ -745,11 +792,22 @@ TEST(KernelsElementwise, AddAliasingAndCopyOverlapping) {
     tpk::copy(nullptr, nullptr, 0);
 }
 
-// ---- Pools ----------------------------------------------------------------------------------------
+// ---- Pools
+// ----------------------------------------------------------------------------------------
 
-tpk::Pool make_pool(int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int cip) {
+tpk::Pool make_pool(int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                    int cip) {
     tpk::Pool p{};
-    p.n = n; p.c = c; p.h = h; p.w = w; p.kh = kh; p.kw = kw; p.sh = sh; p.sw = sw; p.ph = ph; p.pw = pw;
+    p.n = n;
+    p.c = c;
+    p.h = h;
+    p.w = w;
+    p.kh = kh;
+    p.kw = kw;
+    p.sh = sh;
+    p.sw = sw;
+    p.ph = ph;
+    p.pw = pw;
     p.oh = (h + 2 * ph - kh) / sh + 1;
     p.ow = (w + 2 * pw - kw) / sw + 1;
     p.count_include_pad = cip;
@@ -757,13 +815,18 @@ tpk::Pool make_pool(int n, int c, int h, int w, int kh, int kw, int sh, int sw, 
 }
 
 std::vector<tpk::Pool> pool_cases(int cip) {
-    return {make_pool(2, 2, 5, 5, 3, 3, 2, 2, 1, 1, cip), make_pool(1, 3, 4, 6, 2, 2, 2, 2, 0, 0, cip),
-            make_pool(1, 2, 5, 4, 3, 3, 1, 1, 1, 1, cip), make_pool(2, 1, 5, 7, 2, 3, 1, 2, 1, 1, cip),
-            make_pool(1, 1, 3, 3, 3, 3, 1, 1, 1, 1, cip)};
+    return {
+        make_pool(2, 2, 5, 5, 3, 3, 2, 2, 1, 1, cip), make_pool(1, 3, 4, 6, 2, 2, 2, 2, 0, 0, cip),
+        make_pool(1, 2, 5, 4, 3, 3, 1, 1, 1, 1, cip), make_pool(2, 1, 5, 7, 2, 3, 1, 2, 1, 1, cip),
+        make_pool(1, 1, 3, 3, 3, 3, 1, 1, 1, 1, cip)};
 }
 
-size_t pool_in(const tpk::Pool& p) { return static_cast<size_t>(p.n * p.c * p.h * p.w); }
-size_t pool_out(const tpk::Pool& p) { return static_cast<size_t>(p.n * p.c * p.oh * p.ow); }
+size_t pool_in(const tpk::Pool& p) {
+    return static_cast<size_t>(p.n * p.c * p.h * p.w);
+}
+size_t pool_out(const tpk::Pool& p) {
+    return static_cast<size_t>(p.n * p.c * p.oh * p.ow);
+}
 
 // Direct formula over the window positions (padding is -inf for max; for average the padded
 // positions inside [-pad, size + pad) count when count_include_pad, otherwise only real ones).
@@ -777,7 +840,8 @@ std::vector<double> pool_ref(const tpk::Pool& p, const Vec& x, bool max) {
                 for (int ky = 0; ky < p.kh; ++ky)
                     for (int kx = 0; kx < p.kw; ++kx) {
                         const int iy = oy * p.sh - p.ph + ky, ix = ox * p.sw - p.pw + kx;
-                        if (iy >= -p.ph && iy < p.h + p.ph && ix >= -p.pw && ix < p.w + p.pw) ++padded;
+                        if (iy >= -p.ph && iy < p.h + p.ph && ix >= -p.pw && ix < p.w + p.pw)
+                            ++padded;
                         if (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w) continue;
                         const double v = x[static_cast<size_t>((nc * p.h + iy) * p.w + ix)];
                         best = std::max(best, v);
@@ -827,8 +891,8 @@ TEST(KernelsPool, MaxTiesFirstMaximumWins) {
 TEST(KernelsPool, MaxForwardMatchesDirectFormulaAndBackwardFiniteDifferences) {
     Rng rng(16);
     for (const tpk::Pool& p : pool_cases(0)) {
-        SCOPED_TRACE("pool " + std::to_string(p.h) + "x" + std::to_string(p.w) + " k" + std::to_string(p.kh) + "x" +
-                     std::to_string(p.kw));
+        SCOPED_TRACE("pool " + std::to_string(p.h) + "x" + std::to_string(p.w) + " k" +
+                     std::to_string(p.kh) + "x" + std::to_string(p.kw));
         Vec x = rng.distinct(pool_in(p));
         Vec y(pool_out(p)), dx(pool_in(p), 3.0f);
         std::vector<uint8_t> idx(pool_out(p));
@@ -857,8 +921,9 @@ TEST(KernelsPool, AvgForwardMatchesDirectFormulaAndBackwardFiniteDifferences) {
     Rng rng(17);
     for (int cip : {0, 1}) {
         for (const tpk::Pool& p : pool_cases(cip)) {
-            SCOPED_TRACE("count_include_pad " + std::to_string(cip) + " pool " + std::to_string(p.h) + "x" +
-                         std::to_string(p.w) + " k" + std::to_string(p.kh) + "x" + std::to_string(p.kw));
+            SCOPED_TRACE("count_include_pad " + std::to_string(cip) + " pool " +
+                         std::to_string(p.h) + "x" + std::to_string(p.w) + " k" +
+                         std::to_string(p.kh) + "x" + std::to_string(p.kw));
             Vec x = rng.vec(pool_in(p));
             Vec y(pool_out(p)), dx(pool_in(p), 3.0f);
             tpk::avgpool_forward(p, x.data(), y.data());
@@ -888,7 +953,8 @@ TEST(KernelsPool, GlobalAverage) {
     });
 }
 
-// ---- Resize ---------------------------------------------------------------------------------------
+// ---- Resize
+// ---------------------------------------------------------------------------------------
 
 tpk::Resize make_resize(int n, int c, int h, int w, int oh, int ow, int bilinear) {
     return tpk::Resize{n, c, h, w, oh, ow, bilinear};
@@ -909,7 +975,9 @@ std::vector<double> resize_ref(const tpk::Resize& r, const Vec& x) {
     for (int nc = 0; nc < r.n * r.c; ++nc)
         for (int oy = 0; oy < r.oh; ++oy)
             for (int ox = 0; ox < r.ow; ++ox) {
-                auto at = [&](int iy, int ix) { return static_cast<double>(x[static_cast<size_t>((nc * r.h + iy) * r.w + ix)]); };
+                auto at = [&](int iy, int ix) {
+                    return static_cast<double>(x[static_cast<size_t>((nc * r.h + iy) * r.w + ix)]);
+                };
                 double v;
                 if (!r.bilinear) {
                     v = at(oy * r.h / r.oh, ox * r.w / r.ow);
@@ -918,7 +986,8 @@ std::vector<double> resize_ref(const tpk::Resize& r, const Vec& x) {
                     double ly, lx;
                     lin(oy, r.h, r.oh, y0, y1, ly);
                     lin(ox, r.w, r.ow, x0, x1, lx);
-                    v = (1 - ly) * ((1 - lx) * at(y0, x0) + lx * at(y0, x1)) + ly * ((1 - lx) * at(y1, x0) + lx * at(y1, x1));
+                    v = (1 - ly) * ((1 - lx) * at(y0, x0) + lx * at(y0, x1)) +
+                        ly * ((1 - lx) * at(y1, x0) + lx * at(y1, x1));
                 }
                 y[static_cast<size_t>((nc * r.oh + oy) * r.ow + ox)] = v;
             }
@@ -941,7 +1010,8 @@ TEST(KernelsResize, BilinearHandComputedMatchesTorch) {
     const Vec sq = {1, 2, 3, 4};
     Vec y2(16);
     tpk::resize_forward(make_resize(1, 1, 2, 2, 4, 4, 1), sq.data(), y2.data());
-    expect_eq_all(y2, {1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4});
+    expect_eq_all(y2,
+                  {1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4});
     // Downsampling 4 -> 2 averages neighbour pairs (src = 0.5 and 2.5).
     const Vec r4 = {1, 3, 5, 9};
     Vec y3(2);
@@ -964,8 +1034,9 @@ TEST(KernelsResize, ForwardMatchesDirectFormulaAndBackwardFiniteDifferences) {
     Rng rng(19);
     for (int bilinear : {1, 0}) {
         for (const tpk::Resize& rs : resize_cases(bilinear)) {
-            SCOPED_TRACE(std::string(bilinear ? "bilinear " : "nearest ") + std::to_string(rs.h) + "x" +
-                         std::to_string(rs.w) + " -> " + std::to_string(rs.oh) + "x" + std::to_string(rs.ow));
+            SCOPED_TRACE(std::string(bilinear ? "bilinear " : "nearest ") + std::to_string(rs.h) +
+                         "x" + std::to_string(rs.w) + " -> " + std::to_string(rs.oh) + "x" +
+                         std::to_string(rs.ow));
             Vec x = rng.vec(static_cast<size_t>(rs.n * rs.c * rs.h * rs.w));
             Vec y(static_cast<size_t>(rs.n * rs.c * rs.oh * rs.ow)), dx(x.size(), 8.0f);
             tpk::resize_forward(rs, x.data(), y.data());
@@ -980,7 +1051,8 @@ TEST(KernelsResize, ForwardMatchesDirectFormulaAndBackwardFiniteDifferences) {
     }
 }
 
-// ---- Loss -----------------------------------------------------------------------------------------
+// ---- Loss
+// -----------------------------------------------------------------------------------------
 
 double ce_ref(const Vec& z, const std::vector<int32_t>& labels, int classes) {
     double loss = 0;
@@ -988,9 +1060,13 @@ double ce_ref(const Vec& z, const std::vector<int32_t>& labels, int classes) {
     for (size_t i = 0; i < labels.size(); ++i) {
         if (labels[i] < 0 || labels[i] >= classes) continue;
         double m = -INFINITY, s = 0;
-        for (int j = 0; j < classes; ++j) m = std::max(m, static_cast<double>(z[i * static_cast<size_t>(classes) + static_cast<size_t>(j)]));
-        for (int j = 0; j < classes; ++j) s += std::exp(z[i * static_cast<size_t>(classes) + static_cast<size_t>(j)] - m);
-        loss += m + std::log(s) - z[i * static_cast<size_t>(classes) + static_cast<size_t>(labels[i])];
+        for (int j = 0; j < classes; ++j)
+            m = std::max(m, static_cast<double>(
+                                z[i * static_cast<size_t>(classes) + static_cast<size_t>(j)]));
+        for (int j = 0; j < classes; ++j)
+            s += std::exp(z[i * static_cast<size_t>(classes) + static_cast<size_t>(j)] - m);
+        loss +=
+            m + std::log(s) - z[i * static_cast<size_t>(classes) + static_cast<size_t>(labels[i])];
         ++valid;
     }
     return loss / valid;
@@ -1018,12 +1094,18 @@ TEST(KernelsLoss, SoftmaxCrossEntropyMatchesFormulaAndFiniteDifferences) {
     const float loss = tpk::softmax_cross_entropy(z.data(), labels.data(), d.data(), n, classes);
     EXPECT_NEAR(loss, ce_ref(z, labels, classes), 1e-5);
     Vec scratch(z.size());
-    check_grad(z, d, [&] {
-        return static_cast<double>(tpk::softmax_cross_entropy(z.data(), labels.data(), scratch.data(), n, classes));
-    }, "dlogits");
+    check_grad(
+        z, d,
+        [&] {
+            return static_cast<double>(
+                tpk::softmax_cross_entropy(z.data(), labels.data(), scratch.data(), n, classes));
+        },
+        "dlogits");
     // In place (dlogits aliasing logits) gives the same gradient.
     Vec inplace = z;
-    EXPECT_FLOAT_EQ(tpk::softmax_cross_entropy(inplace.data(), labels.data(), inplace.data(), n, classes), loss);
+    EXPECT_FLOAT_EQ(
+        tpk::softmax_cross_entropy(inplace.data(), labels.data(), inplace.data(), n, classes),
+        loss);
     for (size_t i = 0; i < d.size(); ++i) EXPECT_FLOAT_EQ(inplace[i], d[i]);
 }
 

@@ -10,8 +10,7 @@ namespace tpk {
 namespace {
 
 // Output positions o in [lo, hi) whose input coordinate o * s + off lies in [0, in).
-inline void valid_range(int32_t in, int32_t out, int32_t s, int32_t off, int32_t& lo,
-                        int32_t& hi) {
+inline void valid_range(int32_t in, int32_t out, int32_t s, int32_t off, int32_t& lo, int32_t& hi) {
     lo = off >= 0 ? 0 : (-off + s - 1) / s;
     const int32_t last = in - 1 - off;
     hi = last < 0 ? 0 : last / s + 1;
@@ -61,6 +60,27 @@ void sgd_step(float* p, float* mom, const float* g, int32_t len, const Sgd& sgd)
 
 inline float* mom_row(float* mom, int32_t c, int32_t len) {
     return mom != nullptr ? mom + c * len : nullptr;
+}
+
+inline float clampf(float v, float lo, float hi) {
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+// Norm scale update: the gradient of trained scale row c is sum over n, hw of dy * xhat with
+// xhat = (x - mean) * rstd, stat(n, c, mean, rstd) giving the statistics of (n, c).
+template <class Stat>
+void scale_update(const float* x, const float* dy, int32_t batch, int32_t channels, int32_t hw,
+                  Rows& scale, float* mom, const Sgd& sgd, Stat stat) {
+    for (int32_t c = 0; c < scale.trained_rows; ++c) {
+        float g = 0.0f;
+        for (int32_t n = 0; n < batch; ++n) {
+            float mean, rstd;
+            stat(n, c, mean, rstd);
+            const int32_t off = (n * channels + c) * hw;
+            for (int32_t i = 0; i < hw; ++i) g += dy[off + i] * ((x[off + i] - mean) * rstd);
+        }
+        sgd_step(scale.trained + c, mom_row(mom, c, 1), &g, 1, sgd);
+    }
 }
 
 // Bias (or norm shift) update: the gradient of row oc is the sum of dy over the batch and the
@@ -218,15 +238,11 @@ void batchnorm_backward_input(const BatchNorm& p, const float* dy, const Rows& s
 void batchnorm_update(const BatchNorm& p, const float* x, const float* dy, Rows& scale,
                       float* scale_mom, Rows& bias, float* bias_mom, const float* mean,
                       const float* var, const Sgd& sgd) {
-    for (int32_t c = 0; c < scale.trained_rows; ++c) {
-        const float inv = 1.0f / sqrtf(var[c] + p.eps), m = mean[c];
-        float g = 0.0f;
-        for (int32_t n = 0; n < p.n; ++n) {
-            const int32_t off = (n * p.c + c) * p.hw;
-            for (int32_t i = 0; i < p.hw; ++i) g += dy[off + i] * ((x[off + i] - m) * inv);
-        }
-        sgd_step(scale.trained + c, mom_row(scale_mom, c, 1), &g, 1, sgd);
-    }
+    scale_update(x, dy, p.n, p.c, p.hw, scale, scale_mom, sgd,
+                 [=](int32_t, int32_t c, float& m, float& rstd) {
+                     m = mean[c];
+                     rstd = 1.0f / sqrtf(var[c] + p.eps);
+                 });
     bias_update(dy, p.n, p.c, p.hw, &bias, bias_mom, sgd);
 }
 
@@ -248,7 +264,9 @@ inline void moments(const float* x, int32_t count, float eps, float& mean, float
 
 void groupnorm_stats(const GroupNorm& p, const float* x, float* ws) {
     const int32_t gsize = (p.c / p.groups) * p.hw;
-    for (int32_t i = 0; i < p.n * p.groups; ++i) moments(x + i * gsize, gsize, p.eps, ws[2 * i], ws[2 * i + 1]);
+    for (int32_t i = 0; i < p.n * p.groups; ++i) {
+        moments(x + i * gsize, gsize, p.eps, ws[2 * i], ws[2 * i + 1]);
+    }
 }
 
 }  // namespace
@@ -303,16 +321,12 @@ void groupnorm_update(const GroupNorm& p, const float* x, const float* dy, Rows&
                       float* scale_mom, Rows& bias, float* bias_mom, const Sgd& sgd, float* ws) {
     const int32_t cpg = p.c / p.groups;
     if (scale.trained_rows > 0) groupnorm_stats(p, x, ws);
-    for (int32_t c = 0; c < scale.trained_rows; ++c) {
-        float g = 0.0f;
-        for (int32_t n = 0; n < p.n; ++n) {
-            const int32_t ng = n * p.groups + c / cpg;
-            const float mean = ws[2 * ng], rstd = ws[2 * ng + 1];
-            const int32_t off = (n * p.c + c) * p.hw;
-            for (int32_t i = 0; i < p.hw; ++i) g += dy[off + i] * ((x[off + i] - mean) * rstd);
-        }
-        sgd_step(scale.trained + c, mom_row(scale_mom, c, 1), &g, 1, sgd);
-    }
+    scale_update(x, dy, p.n, p.c, p.hw, scale, scale_mom, sgd,
+                 [=](int32_t n, int32_t c, float& mean, float& rstd) {
+                     const int32_t ng = n * p.groups + c / cpg;
+                     mean = ws[2 * ng];
+                     rstd = ws[2 * ng + 1];
+                 });
     bias_update(dy, p.n, p.c, p.hw, &bias, bias_mom, sgd);
 }
 
@@ -323,19 +337,11 @@ void relu_forward(const float* x, float* y, int32_t count) {
 }
 
 void clip_forward(const float* x, float* y, int32_t count, float lo, float hi) {
-    for (int32_t i = 0; i < count; ++i) {
-        const float v = x[i];
-        y[i] = v < lo ? lo : (v > hi ? hi : v);
-    }
+    for (int32_t i = 0; i < count; ++i) y[i] = clampf(x[i], lo, hi);
 }
 
 void hardswish_forward(const float* x, float* y, int32_t count) {
-    for (int32_t i = 0; i < count; ++i) {
-        const float v = x[i];
-        float r = v + 3.0f;
-        r = r < 0.0f ? 0.0f : (r > 6.0f ? 6.0f : r);
-        y[i] = v * r / 6.0f;
-    }
+    for (int32_t i = 0; i < count; ++i) y[i] = x[i] * clampf(x[i] + 3.0f, 0.0f, 6.0f) / 6.0f;
 }
 
 // torch's hardswish_backward: 0 below -3, dy above 3, dy * (x / 3 + 0.5) on [-3, 3].
@@ -347,21 +353,20 @@ void hardswish_backward(const float* x, const float* dy, float* dx, int32_t coun
 }
 
 void hardsigmoid_forward(const float* x, float* y, int32_t count, float alpha, float beta) {
-    for (int32_t i = 0; i < count; ++i) {
-        const float v = alpha * x[i] + beta;
-        y[i] = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
-    }
+    for (int32_t i = 0; i < count; ++i) y[i] = clampf(alpha * x[i] + beta, 0.0f, 1.0f);
 }
 
 void mask_make(const float* y, uint8_t* mask, int32_t count, float lo, float hi) {
     memset(mask, 0, static_cast<size_t>((count + 7) / 8));
     for (int32_t i = 0; i < count; ++i) {
-        if (lo < y[i] && y[i] < hi) mask[i >> 3] = static_cast<uint8_t>(mask[i >> 3] | (1u << (i & 7)));
+        if (lo < y[i] && y[i] < hi)
+            mask[i >> 3] = static_cast<uint8_t>(mask[i >> 3] | (1u << (i & 7)));
     }
 }
 
 void mask_backward(const float* dy, const uint8_t* mask, float* dx, int32_t count, float scale) {
-    for (int32_t i = 0; i < count; ++i) dx[i] = ((mask[i >> 3] >> (i & 7)) & 1u) ? dy[i] * scale : 0.0f;
+    for (int32_t i = 0; i < count; ++i)
+        dx[i] = ((mask[i >> 3] >> (i & 7)) & 1u) ? dy[i] * scale : 0.0f;
 }
 
 void add(const float* a, const float* b, float* y, int32_t count) {
@@ -424,78 +429,64 @@ inline float avg_divisor(const Pool& p, const Window& win) {
     return cnt > 0 ? static_cast<float>(cnt) : 0.0f;
 }
 
-}  // namespace
-
-namespace {
-void maxpool_run(const Pool& p, const float* x, float* y, uint8_t* idx) {
+// Calls op(o, base, win) for every output index o; its input plane starts at x + base.
+template <class Op>
+void pool_walk(const Pool& p, Op op) {
     for (int32_t nc = 0; nc < p.n * p.c; ++nc) {
-        const float* xc = x + nc * p.h * p.w;
         for (int32_t oy = 0; oy < p.oh; ++oy) {
             for (int32_t ox = 0; ox < p.ow; ++ox) {
-                int32_t arg;
-                const float m = window_max(p, xc, window(p, oy, ox), arg);
-                const int32_t o = (nc * p.oh + oy) * p.ow + ox;
-                if (y != nullptr) y[o] = m;
-                if (idx != nullptr) idx[o] = static_cast<uint8_t>(arg);
+                op((nc * p.oh + oy) * p.ow + ox, nc * p.h * p.w, window(p, oy, ox));
             }
         }
     }
 }
+
 }  // namespace
 
-void maxpool_forward(const Pool& p, const float* x, float* y) { maxpool_run(p, x, y, nullptr); }
-void maxpool_indices(const Pool& p, const float* x, uint8_t* idx) { maxpool_run(p, x, nullptr, idx); }
+void maxpool_forward(const Pool& p, const float* x, float* y) {
+    pool_walk(p, [=, &p](int32_t o, int32_t base, const Window& win) {
+        int32_t arg;
+        y[o] = window_max(p, x + base, win, arg);
+    });
+}
+
+void maxpool_indices(const Pool& p, const float* x, uint8_t* idx) {
+    pool_walk(p, [=, &p](int32_t o, int32_t base, const Window& win) {
+        int32_t arg;
+        window_max(p, x + base, win, arg);
+        idx[o] = static_cast<uint8_t>(arg);
+    });
+}
 
 void maxpool_backward(const Pool& p, const float* dy, const uint8_t* idx, float* dx) {
     memset(dx, 0, sizeof(float) * static_cast<size_t>(p.n * p.c * p.h * p.w));
-    for (int32_t nc = 0; nc < p.n * p.c; ++nc) {
-        float* dxc = dx + nc * p.h * p.w;
-        const int32_t o0 = nc * p.oh * p.ow;
-        for (int32_t oy = 0; oy < p.oh; ++oy) {
-            for (int32_t ox = 0; ox < p.ow; ++ox) {
-                const int32_t o = o0 + oy * p.ow + ox, k = idx[o];
-                const int32_t iy = oy * p.sh - p.ph + k / p.kw, ix = ox * p.sw - p.pw + k % p.kw;
-                if (iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) dxc[iy * p.w + ix] += dy[o];
-            }
-        }
-    }
+    pool_walk(p, [=, &p](int32_t o, int32_t base, const Window& win) {
+        const int32_t iy = win.sy + idx[o] / p.kw, ix = win.sx + idx[o] % p.kw;
+        if (iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) dx[base + iy * p.w + ix] += dy[o];
+    });
 }
 
 void avgpool_forward(const Pool& p, const float* x, float* y) {
-    for (int32_t nc = 0; nc < p.n * p.c; ++nc) {
-        const float* xc = x + nc * p.h * p.w;
-        float* yc = y + nc * p.oh * p.ow;
-        for (int32_t oy = 0; oy < p.oh; ++oy) {
-            for (int32_t ox = 0; ox < p.ow; ++ox) {
-                const Window win = window(p, oy, ox);
-                const float d = avg_divisor(p, win);
-                float s = 0.0f;
-                for (int32_t iy = win.y0; iy < win.y1; ++iy) {
-                    for (int32_t ix = win.x0; ix < win.x1; ++ix) s += xc[iy * p.w + ix];
-                }
-                yc[oy * p.ow + ox] = d > 0.0f ? s / d : 0.0f;
-            }
+    pool_walk(p, [=, &p](int32_t o, int32_t base, const Window& win) {
+        const float d = avg_divisor(p, win);
+        float s = 0.0f;
+        for (int32_t iy = win.y0; iy < win.y1; ++iy) {
+            for (int32_t ix = win.x0; ix < win.x1; ++ix) s += x[base + iy * p.w + ix];
         }
-    }
+        y[o] = d > 0.0f ? s / d : 0.0f;
+    });
 }
 
 void avgpool_backward(const Pool& p, const float* dy, float* dx) {
     memset(dx, 0, sizeof(float) * static_cast<size_t>(p.n * p.c * p.h * p.w));
-    for (int32_t nc = 0; nc < p.n * p.c; ++nc) {
-        float* dxc = dx + nc * p.h * p.w;
-        const float* dyc = dy + nc * p.oh * p.ow;
-        for (int32_t oy = 0; oy < p.oh; ++oy) {
-            for (int32_t ox = 0; ox < p.ow; ++ox) {
-                const Window win = window(p, oy, ox);
-                const float d = avg_divisor(p, win);
-                if (d <= 0.0f) continue;
-                const float g = dyc[oy * p.ow + ox] / d;
-                for (int32_t iy = win.y0; iy < win.y1; ++iy) {
-                    for (int32_t ix = win.x0; ix < win.x1; ++ix) dxc[iy * p.w + ix] += g;
-                }
-            }
+    pool_walk(p, [=, &p](int32_t o, int32_t base, const Window& win) {
+        const float d = avg_divisor(p, win);
+        if (d <= 0.0f) return;
+        const float g = dy[o] / d;
+        for (int32_t iy = win.y0; iy < win.y1; ++iy) {
+            for (int32_t ix = win.x0; ix < win.x1; ++ix) dx[base + iy * p.w + ix] += g;
         }
-    }
+    });
 }
 
 void global_avgpool_forward(int32_t n, int32_t c, int32_t hw, const float* x, float* y) {
@@ -518,92 +509,85 @@ void global_avgpool_backward(int32_t n, int32_t c, int32_t hw, const float* dy, 
 // ---- Resize -------------------------------------------------------------------------------------
 namespace {
 
-// torch area_pixel_compute_source_index (align_corners=False, linear): src = scale*(o+0.5)-0.5
-// clamped at 0, scale = in/out; neighbours i0, i1 = min(i0 + 1, in - 1), weight l1 of i1.
-inline void linear_src(int32_t o, int32_t in, float scale, int32_t& i0, int32_t& i1, float& l1) {
+// Source of output coordinate o. Bilinear, torch's area_pixel_compute_source_index with
+// align_corners=False: src = scale * (o + 0.5) - 0.5 clamped at 0, scale = in / out; reads i0
+// (weight 1 - l1) and i1 = min(i0 + 1, in - 1) (weight l1). Nearest, torch's nearest_idx:
+// i0 = i1 = min(floor(o * scale), in - 1) with its exact shortcuts, l1 = 0.
+inline void resize_src(int32_t o, int32_t in, int32_t out, float scale, bool bilinear, int32_t& i0,
+                       int32_t& i1, float& l1) {
+    l1 = 0.0f;
+    if (!bilinear) {
+        i0 = out == in
+                 ? o
+                 : (out == 2 * in ? o >> 1
+                                  : static_cast<int32_t>(floorf(static_cast<float>(o) * scale)));
+        i0 = i1 = i0 < in - 1 ? i0 : in - 1;
+        return;
+    }
     float s = scale * (static_cast<float>(o) + 0.5f) - 0.5f;
     if (s < 0.0f) s = 0.0f;
     i0 = static_cast<int32_t>(s);
     if (i0 > in - 1) i0 = in - 1;
     i1 = i0 < in - 1 ? i0 + 1 : i0;
-    l1 = s - static_cast<float>(i0);
-    if (l1 > 1.0f) l1 = 1.0f;
+    l1 = clampf(s - static_cast<float>(i0), 0.0f, 1.0f);
 }
 
-// torch nearest_idx ('nearest'): min(floor(o * (in / out)), in - 1), with the exact shortcuts.
-inline int32_t nearest_src(int32_t o, int32_t in, int32_t out, float scale) {
-    if (out == in) return o;
-    if (out == 2 * in) return o >> 1;
-    const int32_t i = static_cast<int32_t>(floorf(static_cast<float>(o) * scale));
-    return i < in - 1 ? i : in - 1;
+// Calls op(o, r0, r1, x0, x1, ly, lx) for every output index o: it reads the input rows starting
+// at r0 (weight 1 - ly) and r1 (weight ly), columns x0 (1 - lx) and x1 (lx).
+template <class Op>
+void resize_walk(const Resize& r, Op op) {
+    const float sy = static_cast<float>(r.h) / static_cast<float>(r.oh);
+    const float sx = static_cast<float>(r.w) / static_cast<float>(r.ow);
+    const bool bl = r.bilinear != 0;
+    int32_t y0, y1, x0, x1;
+    float ly, lx;
+    for (int32_t nc = 0; nc < r.n * r.c; ++nc) {
+        for (int32_t oy = 0; oy < r.oh; ++oy) {
+            resize_src(oy, r.h, r.oh, sy, bl, y0, y1, ly);
+            const int32_t r0 = (nc * r.h + y0) * r.w, r1 = (nc * r.h + y1) * r.w;
+            for (int32_t ox = 0; ox < r.ow; ++ox) {
+                resize_src(ox, r.w, r.ow, sx, bl, x0, x1, lx);
+                op((nc * r.oh + oy) * r.ow + ox, r0, r1, x0, x1, ly, lx);
+            }
+        }
+    }
 }
 
 }  // namespace
 
 void resize_forward(const Resize& r, const float* x, float* y) {
-    const float sy = static_cast<float>(r.h) / static_cast<float>(r.oh);
-    const float sx = static_cast<float>(r.w) / static_cast<float>(r.ow);
-    for (int32_t nc = 0; nc < r.n * r.c; ++nc) {
-        const float* xc = x + nc * r.h * r.w;
-        float* yc = y + nc * r.oh * r.ow;
-        for (int32_t oy = 0; oy < r.oh; ++oy) {
-            float* yr = yc + oy * r.ow;
-            if (r.bilinear == 0) {
-                const float* xr = xc + nearest_src(oy, r.h, r.oh, sy) * r.w;
-                for (int32_t ox = 0; ox < r.ow; ++ox) yr[ox] = xr[nearest_src(ox, r.w, r.ow, sx)];
-                continue;
-            }
-            int32_t y0, y1, x0, x1;
-            float ly, lx;
-            linear_src(oy, r.h, sy, y0, y1, ly);
-            const float* r0 = xc + y0 * r.w;
-            const float* r1 = xc + y1 * r.w;
-            for (int32_t ox = 0; ox < r.ow; ++ox) {
-                linear_src(ox, r.w, sx, x0, x1, lx);
-                yr[ox] = (1.0f - ly) * ((1.0f - lx) * r0[x0] + lx * r0[x1]) +
-                         ly * ((1.0f - lx) * r1[x0] + lx * r1[x1]);
-            }
-        }
-    }
+    const bool bl = r.bilinear != 0;
+    resize_walk(r,
+                [=](int32_t o, int32_t r0, int32_t r1, int32_t x0, int32_t x1, float ly, float lx) {
+                    y[o] = !bl ? x[r0 + x0]
+                               : (1.0f - ly) * ((1.0f - lx) * x[r0 + x0] + lx * x[r0 + x1]) +
+                                     ly * ((1.0f - lx) * x[r1 + x0] + lx * x[r1 + x1]);
+                });
 }
 
 void resize_backward(const Resize& r, const float* dy, float* dx) {
-    const float sy = static_cast<float>(r.h) / static_cast<float>(r.oh);
-    const float sx = static_cast<float>(r.w) / static_cast<float>(r.ow);
+    const bool bl = r.bilinear != 0;
     memset(dx, 0, sizeof(float) * static_cast<size_t>(r.n * r.c * r.h * r.w));
-    for (int32_t nc = 0; nc < r.n * r.c; ++nc) {
-        float* dxc = dx + nc * r.h * r.w;
-        const float* dyc = dy + nc * r.oh * r.ow;
-        for (int32_t oy = 0; oy < r.oh; ++oy) {
-            const float* dr = dyc + oy * r.ow;
-            if (r.bilinear == 0) {
-                float* xr = dxc + nearest_src(oy, r.h, r.oh, sy) * r.w;
-                for (int32_t ox = 0; ox < r.ow; ++ox) xr[nearest_src(ox, r.w, r.ow, sx)] += dr[ox];
-                continue;
-            }
-            int32_t y0, y1, x0, x1;
-            float ly, lx;
-            linear_src(oy, r.h, sy, y0, y1, ly);
-            float* r0 = dxc + y0 * r.w;
-            float* r1 = dxc + y1 * r.w;
-            for (int32_t ox = 0; ox < r.ow; ++ox) {
-                linear_src(ox, r.w, sx, x0, x1, lx);
-                const float g0 = (1.0f - ly) * dr[ox], g1 = ly * dr[ox];
-                r0[x0] += (1.0f - lx) * g0;
-                r0[x1] += lx * g0;
-                r1[x0] += (1.0f - lx) * g1;
-                r1[x1] += lx * g1;
-            }
-        }
-    }
+    resize_walk(r,
+                [=](int32_t o, int32_t r0, int32_t r1, int32_t x0, int32_t x1, float ly, float lx) {
+                    if (!bl) {
+                        dx[r0 + x0] += dy[o];
+                        return;
+                    }
+                    const float g0 = (1.0f - ly) * dy[o], g1 = ly * dy[o];
+                    dx[r0 + x0] += (1.0f - lx) * g0;
+                    dx[r0 + x1] += lx * g0;
+                    dx[r1 + x0] += (1.0f - lx) * g1;
+                    dx[r1 + x1] += lx * g1;
+                });
 }
 
 // ---- Loss ---------------------------------------------------------------------------------------
 
 // Labels outside [0, classes) are ignored like torch's ignore_index (zero gradient, excluded from
 // the mean); with every label valid the divisor is n. Safe when dlogits aliases logits.
-float softmax_cross_entropy(const float* logits, const int32_t* labels, float* dlogits,
-                            int32_t n, int32_t classes) {
+float softmax_cross_entropy(const float* logits, const int32_t* labels, float* dlogits, int32_t n,
+                            int32_t classes) {
     int32_t valid = 0;
     for (int32_t i = 0; i < n; ++i) valid += (labels[i] >= 0 && labels[i] < classes) ? 1 : 0;
     const float inv = valid > 0 ? 1.0f / static_cast<float>(valid) : 0.0f;
