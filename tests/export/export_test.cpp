@@ -106,15 +106,16 @@ void expect_matches_torch(const std::string& fixture, const std::string& export_
     fs::remove_all(dir);
 }
 
-// Open bug (issue 5 note): with lite-residual adapters, 11 tensors of the first blocks differ from
-// PyTorch after one step, and the difference depends on the arena layout — some kernel on the
-// adapter path reads or writes outside its buffer. bias-only (same backbone, no adapters),
-// sparse and full plans match. Enable once found.
-TEST(FirmwareExport, DISABLED_TwoStepsOfMcunetTinyTlMatchPyTorch) {
-    expect_matches_torch("mcunet-tinytl-lb-2step",
+// Three steps, so that the adapters' interior trains (norm2's scale starts at 0: step one gives
+// conv1/norm1/conv2 no gradient). At lr 0.01 the second forward puts one ReLU6 input of blocks.12
+// 2.05e-6 above 0 in torch and <= 0 here (float32 sums in another order): that single mask flip
+// moved 66 tensors below it by up to 1e-4; the reference script records each case's closest
+// ReLU/Clip input to a kink ("kink_margin") and this case uses lr 0.005.
+TEST(FirmwareExport, ThreeStepsOfMcunetTinyTlMatchPyTorch) {
+    expect_matches_torch("mcunet-tinytl-lb-3step",
                          "zoo:mcunet --plan tinytl-lb --classes 10 --device rpi4 --budget 8M "
-                         "--lr 0.01",
-                         2);
+                         "--lr 0.005",
+                         3);
 }
 
 TEST(FirmwareExport, SparseUpdateWithMomentumMatchesPyTorch) {
