@@ -192,10 +192,19 @@ Status prepare_folder(const std::string& dir) {
 
 }  // namespace
 
-Result<FirmwareExportReport> export_firmware(const TrainingGraph& g, const Schedule& schedule,
-                                             const Schedule& store_all,
-                                             const FirmwareExportOptions& options) {
-    FirmwareExportOptions o = options;
+namespace {
+
+// What the export of `schedule` places where: parameter layout, the training and inference
+// schedules' arena plans (with the kernels' own scratch sizes), and the report's memory figures.
+struct ArenaLayout {
+    FirmwareLayout layout;
+    std::vector<int64_t> workspace;  // each node's kernel scratch bytes
+    MemoryPlan plan, infer_plan;
+    Schedule infer;
+    FirmwareExportReport report;
+};
+
+Result<ArenaLayout> lay_out_arena(const TrainingGraph& g, const Schedule& schedule) {
     if (auto s = check_exportable(g); !s) return s.error();
     auto layout = layout_parameters(g);
     if (!layout) return layout.error();
@@ -228,6 +237,29 @@ Result<FirmwareExportReport> export_firmware(const TrainingGraph& g, const Sched
     r.placement = plan->strategy;
     r.steps = static_cast<int>(schedule.steps.size());
     for (const auto& p : layout->params) r.flash_bytes += p.elements * 4;
+    return ArenaLayout{std::move(*layout), std::move(workspace), std::move(*plan), std::move(*infer_plan),
+                       std::move(infer), std::move(r)};
+}
+
+}  // namespace
+
+Result<FirmwareExportReport> plan_firmware_arena(const TrainingGraph& g, const Schedule& schedule) {
+    auto a = lay_out_arena(g, schedule);
+    if (!a) return a.error();
+    return a->report;
+}
+
+Result<FirmwareExportReport> export_firmware(const TrainingGraph& g, const Schedule& schedule,
+                                             const Schedule& store_all,
+                                             const FirmwareExportOptions& options) {
+    FirmwareExportOptions o = options;
+    auto arena = lay_out_arena(g, schedule);
+    if (!arena) return arena.error();
+    const FirmwareLayout* layout = &arena->layout;
+    const MemoryPlan* plan = &arena->plan;
+    const MemoryPlan* infer_plan = &arena->infer_plan;
+    const Schedule& infer = arena->infer;
+    FirmwareExportReport r = arena->report;
     if (o.ram_budget_bytes > 0 && r.arena_bytes > o.ram_budget_bytes)
         return Error{"the static arena needs " + format_bytes(r.arena_bytes) + " (" +
                      std::to_string(r.arena_bytes) + " bytes: " + format_bytes(r.persistent_bytes) +
@@ -260,7 +292,7 @@ Result<FirmwareExportReport> export_firmware(const TrainingGraph& g, const Sched
         {"trainplan_weights.cpp", *weights},
     };
     if (o.with_reference) {
-        auto ref_plan = plan_memory(g, store_all, &workspace);
+        auto ref_plan = plan_memory(g, store_all, &arena->workspace);
         if (!ref_plan) return ref_plan.error();
         int64_t ref_arena = layout->persistent_bytes + std::max(ref_plan->arena_bytes, infer_plan->arena_bytes);
         auto ref = generate_model_source(

@@ -58,6 +58,12 @@ struct EmbeddedFile {
 };
 const std::vector<EmbeddedFile>& firmware_runtime_files();
 
+// The memory figures export_firmware would report for `schedule` (arena, persistent and
+// activation bytes, high-water mark, storage, flash), computed without writing anything. The
+// arena can exceed the Validator's peak by the placement's fragmentation and alignment; the CLI
+// uses this to solve again at a lower budget until the arena fits.
+Result<FirmwareExportReport> plan_firmware_arena(const TrainingGraph& graph, const Schedule& schedule);
+
 // Exports `schedule` (already accepted by the Validator) with `store_all` as the host test's
 // reference. The folder is created; an existing non-empty folder is only overwritten when an
 // earlier export made it (it holds memory_report.json). Each file is written atomically.

@@ -1,5 +1,6 @@
 #include "app/cli/export_command.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "app/cli/cli_args.h"
@@ -16,6 +17,9 @@
 namespace tp::cli {
 
 namespace {
+
+// How often export solves again at a lower budget when the arena exceeds the budget.
+constexpr int kFitAttempts = 4;
 
 struct Design {
     TrainingGraph graph;
@@ -121,12 +125,34 @@ int run_export(const std::vector<std::string>& argv) {
     if (!device) return fail("unknown device '" + design->device_id + "' (see `trainplan devices`)");
     auto costs = build_cost_model(design->graph, *device);
     if (!costs) return fail(costs.error().message);
-    PlanSolution s = solve_plan(design->graph, *costs, design->solver, design->options);
+    // The arena adds the placement's fragmentation and alignment to the Validator's peak; when
+    // that pushes it over the budget, solve again with the budget lowered by the excess.
+    SolveOptions options = design->options;
+    PlanSolution s;
+    Result<FirmwareExportReport> fit = Error{"not solved"};
+    for (int attempt = 0;; ++attempt) {
+        s = solve_plan(design->graph, *costs, design->solver, options);
+        const SolveResult& r = s.result;
+        if (!r.has_schedule() || !r.replay.valid ||
+            (r.status != SolveStatus::optimal && r.status != SolveStatus::feasible))
+            return fail("no schedule to export at " + format_bytes(options.ram_budget_bytes) +
+                        " (" + std::string(solve_status_name(r.status)) + "): " + r.message +
+                        (attempt > 0 ? " — the arena needs more than the schedule's peak; raise "
+                                       "the budget"
+                                     : ""));
+        fit = plan_firmware_arena(design->graph, r.schedule);
+        if (!fit) return fail(fit.error().message);
+        const int64_t over = fit->arena_bytes - design->budget;
+        if (over <= 0 || attempt == kFitAttempts) break;
+        const int64_t lowered = options.ram_budget_bytes - std::max<int64_t>(over, 1024);
+        std::printf("the arena (%s) is %s over the budget (placement fragmentation above the "
+                    "schedule's peak %s); solving again at %s\n",
+                    format_bytes(fit->arena_bytes).c_str(), format_bytes(over).c_str(),
+                    format_bytes(r.replay.peak_ram_bytes).c_str(), format_bytes(lowered).c_str());
+        std::fflush(stdout);
+        options.ram_budget_bytes = lowered;
+    }
     const SolveResult& r = s.result;
-    if (!r.has_schedule() || !r.replay.valid ||
-        (r.status != SolveStatus::optimal && r.status != SolveStatus::feasible))
-        return fail("no schedule to export (" + std::string(solve_status_name(r.status)) + "): " +
-                    r.message);
     SolveOptions unlimited;
     SolveResult store_all = StoreAllScheduler().solve(design->graph, *costs, unlimited);
 

@@ -5,7 +5,8 @@
 //    twin's and to a second run; the arena bytes the program writes end exactly where the planner
 //    said (training_high_water_bytes); the loss falls;
 //  - Cortex-M: it links with -Werror, RAM (.data + .bss from arm-none-eabi-size -A) is within the
-//    board's SRAM and the budget, the run exits 0 with the loss falling.
+//    board's SRAM, the linked arena (arm-none-eabi-nm -S) is the reported one and within the
+//    budget, the run exits 0 with the loss falling.
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -145,6 +146,17 @@ Verdict verify_cortex(const std::string& dir, const nlohmann::json& report, cons
         if (name == ".bss") bss += bytes;
         if (name == ".text" || name == ".rodata") text += bytes;
     }
+    // The arena, as the linker placed it: the budget is the arena's; the sample and label
+    // buffers of the test main and the C library's data are the application's, within SRAM.
+    int64_t arena = -1;
+    Run nm = run("arm-none-eabi-nm -S " + quote(elf), false);
+    std::istringstream syms(nm.output);
+    for (std::string line; std::getline(syms, line);) {
+        std::istringstream f(line);
+        std::string at, size_hex, kind, sym;
+        if ((f >> at >> size_hex >> kind >> sym) && sym.find("g_arena") != std::string::npos)
+            arena = std::stoll(size_hex, nullptr, 16);
+    }
     int64_t sram = report.value("sram_bytes", int64_t{0});
     int64_t budget = report.value("budget_bytes", int64_t{0});
     std::string machine = target == "cortex-m4" ? "mps2-an386" : "mps2-an500";
@@ -159,13 +171,18 @@ Verdict verify_cortex(const std::string& dir, const nlohmann::json& report, cons
                 true);
     auto kv = key_values(q.output);
     std::ostringstream d;
-    d << "RAM " << data + bss << " B (SRAM " << sram << ", budget " << budget << "), flash " << text
-      << " B, loss " << kv["loss_first"] << " -> " << kv["loss_last"];
+    d << "RAM " << data + bss << " B (SRAM " << sram << ") of which arena " << arena
+      << " B (budget " << budget << "), flash " << text << " B, loss " << kv["loss_first"]
+      << " -> " << kv["loss_last"];
     if (kv.count("instructions_per_step")) d << ", " << kv["instructions_per_step"] << " instructions/step";
     v.detail = d.str();
-    bool ram_ok = (sram <= 0 || data + bss <= sram) && (budget <= 0 || data + bss <= budget);
-    v.pass = q.exit_code == 0 && kv["result"] == "PASS" && ram_ok;
-    if (!ram_ok) v.detail += " — RAM exceeds the board's SRAM or the budget";
+    const bool sram_ok = sram <= 0 || data + bss <= sram;
+    const bool arena_ok = arena >= 0 && (budget <= 0 || arena <= budget) &&
+                          arena == report.value("arena_bytes", int64_t{-1});
+    v.pass = q.exit_code == 0 && kv["result"] == "PASS" && sram_ok && arena_ok;
+    if (!sram_ok) v.detail += " — .data + .bss exceed the board's SRAM";
+    if (arena < 0) v.detail += " — no arena symbol (g_arena) in the ELF";
+    else if (!arena_ok) v.detail += " — the linked arena differs from memory_report.json or exceeds the budget";
     if (q.exit_code == 124) v.detail += " — QEMU timed out after " + std::to_string(timeout_s) + " s";
     return v;
 }
