@@ -43,6 +43,8 @@ SIZE is bytes or a number with K/KiB/KB, M/MiB/MB (binary units), e.g. 256K.
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Line-buffered even into a pipe: the studio streams export/verify progress as it happens.
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         std::fputs(kUsage, args.empty() ? stderr : stdout);

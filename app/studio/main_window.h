@@ -25,6 +25,7 @@ class QToolButton;
 
 namespace tp {
 
+class FirmwareExportDialog;
 class LayerTableModel;
 class NetworkInspector;
 class PlanTableModel;
@@ -115,12 +116,16 @@ class MainWindow : public QMainWindow {
     bool offerProjectWayOut(const QString& path, const ProjectLoadOptions& options,
                             ProjectProblem problem, const QString& error);
     void finishProject(const QString& path, const LoadedProject& loaded);
+    // The engine's Project for the current design (needs a network): what Save writes and what
+    // Export firmware hands the CLI. Touches no file and no window state.
+    Project projectFromDocument() const;
     bool save();
     bool saveAs();
     bool maybeSave();  // the dirty-document prompt; false when the user cancels
     void addRecentFile(const QString& path);
     void updateRecentMenu();
     void exportCurrentChart();
+    void showFirmwareExportDialog();  // File ▸ Export firmware…: one non-modal dialog, reused
     void copyTableAsTsv();
 
     PlanDocument* doc_ = nullptr;
@@ -143,6 +148,8 @@ class MainWindow : public QMainWindow {
     NetworkInspector* inspector_ = nullptr;
     QMenu* viewMenu_ = nullptr;
     QMenu* recentMenu_ = nullptr;
+    QAction* exportFirmwareAction_ = nullptr;
+    FirmwareExportDialog* firmwareDialog_ = nullptr;
     QLabel* totalsLabel_ = nullptr;
     QProgressBar* busyIndicator_ = nullptr;
     QToolButton* cancelButton_ = nullptr;

@@ -1,5 +1,5 @@
-// MainWindow, part three: the File menu — projects (.tplan), recent files, chart export — and
-// copying tables to the clipboard.
+// MainWindow, part three: the File menu — projects (.tplan), recent files, chart and firmware
+// export — and copying tables to the clipboard.
 #include <QAbstractItemView>
 #include <QAction>
 #include <QApplication>
@@ -19,6 +19,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 #include <exception>
 
+#include "app/studio/firmware_export_dialog.h"
 #include "app/studio/main_window.h"
 #include "app/studio/main_window_keys.h"
 #include "app/studio/results_panel.h"
@@ -92,6 +93,15 @@ void MainWindow::createFileMenu(QMenu* file) {
         file->addAction(tr("&Export chart…"), this, &MainWindow::exportCurrentChart);
     exportChart->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     exportChart->setStatusTip(tr("Save the chart on the current result tab as PNG, SVG or PDF"));
+    exportFirmwareAction_ =
+        file->addAction(tr("Export &firmware…"), this, &MainWindow::showFirmwareExportDialog);
+    exportFirmwareAction_->setObjectName(QStringLiteral("exportFirmwareAction"));
+    exportFirmwareAction_->setStatusTip(
+        tr("Generate firmware C++ that trains on the board as planned, then build and run it "
+           "to check it (trainplan export / verify)"));
+    exportFirmwareAction_->setEnabled(false);  // until a network is open
+    connect(doc_, &PlanDocument::networkChanged, exportFirmwareAction_,
+            [this] { exportFirmwareAction_->setEnabled(doc_->network() != nullptr); });
 
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
@@ -180,11 +190,7 @@ void MainWindow::finishProject(const QString& path, const LoadedProject& loaded)
     emit modelLoaded();
 }
 
-bool MainWindow::saveProject(const QString& path) {
-    if (!doc_->network()) {
-        reportProblem(tr("Nothing to save"), tr("Open a network first"));
-        return false;
-    }
+Project MainWindow::projectFromDocument() const {
     Project p;
     p.model = doc_->modelSpec().toStdString();
     const PlanDesign& d = doc_->design();
@@ -198,7 +204,15 @@ bool MainWindow::saveProject(const QString& path) {
         outcome && outcome->job.graph == doc_->derived().graph &&
         outcome->job.options.ram_budget_bytes == d.budgetBytes)
         p.last_result = plan_solution_to_json(*outcome->job.graph, outcome->solution);
-    Status saved = save_project(p, path.toStdString());
+    return p;
+}
+
+bool MainWindow::saveProject(const QString& path) {
+    if (!doc_->network()) {
+        reportProblem(tr("Nothing to save"), tr("Open a network first"));
+        return false;
+    }
+    Status saved = save_project(projectFromDocument(), path.toStdString());
     if (!saved) {
         reportProblem(tr("Could not save project"), QString::fromStdString(saved.error().message));
         return false;
@@ -280,6 +294,34 @@ void MainWindow::exportCurrentChart() {
         reportProblem(tr("Could not export chart"), QString::fromStdString(written.error().message));
     else
         statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 5000);
+}
+
+void MainWindow::showFirmwareExportDialog() {
+    if (!doc_->network()) {
+        reportProblem(tr("Nothing to export"), tr("Open a network first"));
+        return;
+    }
+    if (!firmwareDialog_) {
+        // The design is read when Export is clicked, so edits made meanwhile are exported.
+        firmwareDialog_ = new FirmwareExportDialog(
+            [this]() -> Result<Project> {
+                if (!doc_->network()) return Error{"Open a network first"};
+                return projectFromDocument();
+            },
+            this);
+        connect(doc_, &PlanDocument::designChanged, firmwareDialog_,
+                &FirmwareExportDialog::refreshDesign);
+        connect(firmwareDialog_, &FirmwareExportDialog::jobFinished, this,
+                [this](bool, const QString& summary) { statusBar()->showMessage(summary, 10000); });
+    }
+    if (firmwareDialog_->folder().isEmpty())
+        firmwareDialog_->setFolder(
+            QDir(QSettings().value(kLastDirKey, QDir::homePath()).toString())
+                .filePath(QString::fromStdString(doc_->network()->name) + "-firmware"));
+    firmwareDialog_->show();
+    firmwareDialog_->refreshDesign();
+    firmwareDialog_->raise();
+    firmwareDialog_->activateWindow();
 }
 
 void MainWindow::copyTableAsTsv() {

@@ -14,5 +14,9 @@ inline const QString kLastBoardKey = QStringLiteral("studio/lastBoard");
 inline const QString kLastPresetKey = QStringLiteral("studio/lastPreset");
 inline const QString kRecentFilesKey = QStringLiteral("studio/recentFiles");
 inline constexpr int kMaxRecentFiles = 8;
+// File ▸ Export firmware…: the last output folder, target and learning rate.
+inline const QString kFirmwareDirKey = QStringLiteral("studio/firmwareDir");
+inline const QString kFirmwareTargetKey = QStringLiteral("studio/firmwareTarget");
+inline const QString kFirmwareLearningRateKey = QStringLiteral("studio/firmwareLearningRate");
 
 }  // namespace tp::studio_keys
