@@ -225,6 +225,9 @@ Result<std::vector<int64_t>> parse_budget_list(const std::string& text) {
 
 }  // namespace
 
+// The wall-clock time a compare without --time-limit aims at, whatever its size.
+constexpr double kCompareWallSeconds = 45.0;
+
 int run_compare(const std::vector<std::string>& argv) {
     std::set<std::string> valued = kPlanOptions;
     valued.insert({"--devices", "--budgets", "--deadline", "--solver", "--time-limit", "--jobs",
@@ -281,6 +284,17 @@ int run_compare(const std::vector<std::string>& argv) {
     unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
     if (args->options.count("--jobs"))
         jobs = static_cast<unsigned>(std::max(1, std::atoi(args->option("--jobs").c_str())));
+    // Without --time-limit the whole table gets about kCompareWallSeconds: each cell's limit is
+    // that share of the workers' time (at least 1 s, at most the solve default). A cell that
+    // stops at its limit reports its schedule with the proven gap.
+    if (!args->options.count("--time-limit")) {
+        const double share = kCompareWallSeconds * static_cast<double>(std::min<size_t>(jobs, cells.size())) /
+                             static_cast<double>(cells.size());
+        options->time_limit_s = std::clamp(share, 1.0, options->time_limit_s);
+        std::fprintf(stderr, "compare: %zu cells on %u workers, %.1f s per cell at most (--time-limit S to change)\n",
+                     cells.size(), std::min<unsigned>(jobs, static_cast<unsigned>(cells.size())),
+                     options->time_limit_s);
+    }
     std::vector<std::thread> workers;
     for (unsigned w = 0; w < std::min<size_t>(jobs, cells.size()); ++w)
         workers.emplace_back([&] {

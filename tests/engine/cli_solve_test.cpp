@@ -93,6 +93,24 @@ TEST(CliCompare, CsvHasOneRowPerBoardAndBudget) {
     EXPECT_NE(r.out.find("nrf52840,3145728,optimal"), std::string::npos) << r.out;
 }
 
+// Without --time-limit a compare shares ~45 s among its cells: 45 × workers / cells, at least
+// 1 s and at most the 60 s solve default; the choice is said on stderr, not in the CSV.
+TEST(CliCompare, SharesAboutFortyFiveSecondsAmongItsCells) {
+    auto limit_line = [](const std::string& args) {
+        CliRun r = run("compare zoo:mcunet --plan sparse --devices stm32f746,nrf52840 " + args);
+        EXPECT_EQ(r.exit_code, 0) << r.out;
+        const auto at = r.out.find("compare: ");
+        return at == std::string::npos ? std::string{} : r.out.substr(at, r.out.find('\n', at) - at);
+    };
+    EXPECT_EQ(limit_line("--budgets 2M,3M --jobs 2 --csv"),
+              "compare: 4 cells on 2 workers, 22.5 s per cell at most (--time-limit S to change)");
+    EXPECT_EQ(limit_line("--budgets 3M --jobs 1 --csv"),
+              "compare: 2 cells on 1 workers, 22.5 s per cell at most (--time-limit S to change)");
+    EXPECT_NE(limit_line("--budgets 1M..3M:30 --jobs 1 --csv").find(", 1.0 s per cell"),
+              std::string::npos);
+    EXPECT_EQ(limit_line("--budgets 3M --time-limit 5 --csv"), "");
+}
+
 TEST(CliDevices, ListsTheRequiredBoards) {
     CliRun r = run("devices --json", false);
     ASSERT_EQ(r.exit_code, 0);
