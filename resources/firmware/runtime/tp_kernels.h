@@ -10,6 +10,11 @@
 //
 // Backward kernels overwrite their output (dx = ...), never accumulate into it; the generated
 // code sums gradients of a tensor read twice with tpk_add.
+//
+// Implemented in tp_kernels_conv.cpp (Conv2d, Linear), tp_kernels_norm.cpp (BatchNorm,
+// GroupNorm), tp_kernels_eltwise.cpp, tp_kernels_pool.cpp, tp_kernels_resize.cpp,
+// tp_kernels_loss.cpp and tp_kernels_sgd.cpp (the SGD step of every update kernel), with their
+// shared helpers in tp_kernels_internal.h.
 #pragma once
 
 #include <stdint.h>
