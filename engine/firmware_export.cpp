@@ -126,6 +126,7 @@ nlohmann::json memory_report(const TrainingGraph& g, const FirmwareLayout& layou
     j["sram_bytes"] = o.sram_bytes;
     j["budget_bytes"] = o.ram_budget_bytes;
     j["validator_peak_bytes"] = o.validator_peak_bytes;
+    j["validator_storage_bytes"] = o.validator_storage_bytes;
     j["arena_bytes"] = r.arena_bytes;
     j["persistent_bytes"] = r.persistent_bytes;
     j["activation_bytes"] = r.activation_bytes;

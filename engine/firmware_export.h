@@ -33,6 +33,7 @@ struct FirmwareExportOptions {
     int64_t sram_bytes = 0;
     int64_t ram_budget_bytes = 0;  // 0: none; otherwise the arena must fit it
     int64_t validator_peak_bytes = 0;
+    int64_t validator_storage_bytes = 0;  // the Validator's peak secondary-storage bytes
     std::string solver;
 };
 

@@ -161,6 +161,7 @@ int run_export(const std::vector<std::string>& argv) {
     o.sram_bytes = device->sram_bytes;
     o.ram_budget_bytes = design->budget;
     o.validator_peak_bytes = r.replay.peak_ram_bytes;
+    o.validator_storage_bytes = r.replay.peak_storage_bytes;
     o.solver = r.solver;
     auto report = export_firmware(design->graph, r.schedule, store_all.schedule, o);
     if (!report) return fail(report.error().message);
@@ -176,9 +177,10 @@ int run_export(const std::vector<std::string>& argv) {
                 format_bytes(report->persistent_bytes).c_str(),
                 format_bytes(report->activation_bytes).c_str(),
                 format_bytes(report->activation_lower_bound).c_str(), report->placement.c_str());
-    std::printf("budget %s · Validator peak %s · flash (weights) %s · storage %s\n",
+    std::printf("budget %s · Validator peak %s · flash (weights) %s · storage %s (Validator %s)\n",
                 format_bytes(design->budget).c_str(), format_bytes(r.replay.peak_ram_bytes).c_str(),
-                format_bytes(report->flash_bytes).c_str(), format_bytes(report->storage_bytes).c_str());
+                format_bytes(report->flash_bytes).c_str(), format_bytes(report->storage_bytes).c_str(),
+                format_bytes(r.replay.peak_storage_bytes).c_str());
     std::printf("%zu files; check it with: trainplan verify %s\n", report->files.size(),
                 o.out_dir.c_str());
     return 0;
