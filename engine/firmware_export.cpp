@@ -127,6 +127,7 @@ nlohmann::json memory_report(const TrainingGraph& g, const FirmwareLayout& layou
     j["budget_bytes"] = o.ram_budget_bytes;
     j["validator_peak_bytes"] = o.validator_peak_bytes;
     j["validator_storage_bytes"] = o.validator_storage_bytes;
+    j["caller_buffer_bytes"] = r.caller_buffer_bytes;
     j["arena_bytes"] = r.arena_bytes;
     j["persistent_bytes"] = r.persistent_bytes;
     j["activation_bytes"] = r.activation_bytes;
@@ -238,6 +239,7 @@ Result<ArenaLayout> lay_out_arena(const TrainingGraph& g, const Schedule& schedu
     r.placement = plan->strategy;
     r.steps = static_cast<int>(schedule.steps.size());
     for (const auto& p : layout->params) r.flash_bytes += p.elements * 4;
+    r.caller_buffer_bytes = static_cast<int64_t>(g.plan.batch) * (layout->sample_elements + 1) * 4;
     return ArenaLayout{std::move(*layout), std::move(workspace), std::move(*plan), std::move(*infer_plan),
                        std::move(infer), std::move(r)};
 }

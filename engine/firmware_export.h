@@ -45,6 +45,9 @@ struct FirmwareExportReport {
     int64_t training_high_water = 0;     // the last arena byte a training step writes, + 1
     int64_t inference_activation_bytes = 0;
     int64_t flash_bytes = 0;             // const weights
+    // The sample and label buffers the caller passes to tp_train_step: read whenever the
+    // schedule (re)computes the input, so they are training RAM too, outside the arena.
+    int64_t caller_buffer_bytes = 0;
     int64_t storage_bytes = 0;           // secondary storage the paging uses
     int steps = 0, kernel_calls = 0, page_transfers = 0;
     std::string placement;               // the planner strategy that won
