@@ -128,6 +128,7 @@ nlohmann::json memory_report(const TrainingGraph& g, const FirmwareLayout& layou
     j["validator_peak_bytes"] = o.validator_peak_bytes;
     j["validator_storage_bytes"] = o.validator_storage_bytes;
     j["caller_buffer_bytes"] = r.caller_buffer_bytes;
+    j["firmware_ram_bytes"] = r.firmware_ram_bytes;
     j["arena_bytes"] = r.arena_bytes;
     j["persistent_bytes"] = r.persistent_bytes;
     j["activation_bytes"] = r.activation_bytes;
@@ -240,6 +241,7 @@ Result<ArenaLayout> lay_out_arena(const TrainingGraph& g, const Schedule& schedu
     r.steps = static_cast<int>(schedule.steps.size());
     for (const auto& p : layout->params) r.flash_bytes += p.elements * 4;
     r.caller_buffer_bytes = static_cast<int64_t>(g.plan.batch) * (layout->sample_elements + 1) * 4;
+    r.firmware_ram_bytes = r.arena_bytes + r.caller_buffer_bytes + kFirmwareRuntimeReserveBytes;
     return ArenaLayout{std::move(*layout), std::move(workspace), std::move(*plan), std::move(*infer_plan),
                        std::move(infer), std::move(r)};
 }
@@ -263,13 +265,16 @@ Result<FirmwareExportReport> export_firmware(const TrainingGraph& g, const Sched
     const MemoryPlan* infer_plan = &arena->infer_plan;
     const Schedule& infer = arena->infer;
     FirmwareExportReport r = arena->report;
-    if (o.ram_budget_bytes > 0 && r.arena_bytes > o.ram_budget_bytes)
-        return Error{"the static arena needs " + format_bytes(r.arena_bytes) + " (" +
-                     std::to_string(r.arena_bytes) + " bytes: " + format_bytes(r.persistent_bytes) +
+    if (o.ram_budget_bytes > 0 && r.firmware_ram_bytes > o.ram_budget_bytes)
+        return Error{"the firmware needs " + format_bytes(r.firmware_ram_bytes) + " of RAM (" +
+                     std::to_string(r.firmware_ram_bytes) + " bytes: an arena of " +
+                     format_bytes(r.arena_bytes) + " = " + format_bytes(r.persistent_bytes) +
                      " parameters and momentum + " + format_bytes(r.activation_bytes) +
                      " activations, whose peak is " + format_bytes(r.activation_lower_bound) +
-                     ") but the budget is " + format_bytes(o.ram_budget_bytes) +
-                     " — raise the budget to " + std::to_string(r.arena_bytes) + " bytes or solve again"};
+                     "; " + format_bytes(r.caller_buffer_bytes) + " of sample buffers; " +
+                     format_bytes(kFirmwareRuntimeReserveBytes) + " runtime reserve) but the budget is " +
+                     format_bytes(o.ram_budget_bytes) + " — raise the budget to " +
+                     std::to_string(r.firmware_ram_bytes) + " bytes or solve again below it"};
     if (auto s = prepare_folder(o.out_dir); !s) return s.error();
     if (o.steps <= 0) {
         int64_t period = layout->classes / std::gcd(g.plan.batch, layout->classes);

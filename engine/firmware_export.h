@@ -31,7 +31,7 @@ struct FirmwareExportOptions {
     std::string model;            // "zoo:mcunet" or the file path
     std::string device_id;
     int64_t sram_bytes = 0;
-    int64_t ram_budget_bytes = 0;  // 0: none; otherwise the arena must fit it
+    int64_t ram_budget_bytes = 0;  // 0: none; otherwise the firmware RAM must fit it
     int64_t validator_peak_bytes = 0;
     int64_t validator_storage_bytes = 0;  // the Validator's peak secondary-storage bytes
     std::string solver;
@@ -48,6 +48,8 @@ struct FirmwareExportReport {
     // The sample and label buffers the caller passes to tp_train_step: read whenever the
     // schedule (re)computes the input, so they are training RAM too, outside the arena.
     int64_t caller_buffer_bytes = 0;
+    // What the budget covers: arena + caller buffers + kFirmwareRuntimeReserveBytes.
+    int64_t firmware_ram_bytes = 0;
     int64_t storage_bytes = 0;           // secondary storage the paging uses
     int steps = 0, kernel_calls = 0, page_transfers = 0;
     std::string placement;               // the planner strategy that won
@@ -62,10 +64,16 @@ struct EmbeddedFile {
 };
 const std::vector<EmbeddedFile>& firmware_runtime_files();
 
+// RAM the firmware needs besides the arena and the caller's buffers: the C library's and the
+// runtime's own data (340 B measured with newlib-nano and the RAM storage hooks, mbconv-cifar
+// on cortex-m4), with room to spare.
+inline constexpr int64_t kFirmwareRuntimeReserveBytes = 1024;
+
 // The memory figures export_firmware would report for `schedule` (arena, persistent and
-// activation bytes, high-water mark, storage, flash), computed without writing anything. The
-// arena can exceed the Validator's peak by the placement's fragmentation and alignment; the CLI
-// uses this to solve again at a lower budget until the arena fits.
+// activation bytes, high-water mark, storage, flash, firmware RAM), computed without writing
+// anything. The arena can exceed the Validator's peak by the placement's fragmentation and
+// alignment, and the firmware RAM adds the caller's buffers; the CLI uses this to solve again at
+// a lower budget until the firmware RAM fits.
 Result<FirmwareExportReport> plan_firmware_arena(const TrainingGraph& graph, const Schedule& schedule);
 
 // Exports `schedule` (already accepted by the Validator) with `store_all` as the host test's

@@ -20,10 +20,6 @@ namespace {
 
 // How often export solves again at a lower budget when the firmware's RAM exceeds the budget.
 constexpr int kFitAttempts = 4;
-// The firmware's RAM is the arena, the caller's sample and label buffers, and the C library's
-// and runtime's own data: 340 B with newlib-nano and the RAM storage hooks (measured,
-// mbconv-cifar on cortex-m4); 1 KiB keeps .data + .bss within the budget.
-constexpr int64_t kRuntimeReserveBytes = 1024;
 
 struct Design {
     TrainingGraph graph;
@@ -147,8 +143,7 @@ int run_export(const std::vector<std::string>& argv) {
                                      : ""));
         fit = plan_firmware_arena(design->graph, r.schedule);
         if (!fit) return fail(fit.error().message);
-        const int64_t over =
-            fit->arena_bytes + fit->caller_buffer_bytes + kRuntimeReserveBytes - design->budget;
+        const int64_t over = fit->firmware_ram_bytes - design->budget;
         if (over <= 0 || attempt == kFitAttempts) break;
         const int64_t lowered = options.ram_budget_bytes - std::max<int64_t>(over, 1024);
         std::printf("the arena (%s, schedule peak %s) + sample buffers (%s) + runtime reserve "
@@ -156,7 +151,7 @@ int run_export(const std::vector<std::string>& argv) {
                     format_bytes(fit->arena_bytes).c_str(),
                     format_bytes(r.replay.peak_ram_bytes).c_str(),
                     format_bytes(fit->caller_buffer_bytes).c_str(),
-                    format_bytes(kRuntimeReserveBytes).c_str(), format_bytes(over).c_str(),
+                    format_bytes(kFirmwareRuntimeReserveBytes).c_str(), format_bytes(over).c_str(),
                     format_bytes(lowered).c_str());
         std::fflush(stdout);
         options.ram_budget_bytes = lowered;

@@ -5,8 +5,8 @@
 //    twin's and to a second run; the arena bytes the program writes end exactly where the planner
 //    said (training_high_water_bytes); the loss falls;
 //  - Cortex-M: it links with -Werror, RAM (.data + .bss from arm-none-eabi-size -A) is within the
-//    board's SRAM and the budget, the linked arena (arm-none-eabi-nm -S) is the reported one,
-//    the run exits 0 with the loss falling.
+//    board's SRAM and the budget, the linked arena (arm-none-eabi-nm -S) and the main's sample
+//    buffers are the reported ones, the run exits 0 with the loss falling.
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -178,10 +178,17 @@ Verdict verify_cortex(const std::string& dir, const nlohmann::json& report, cons
     v.detail = d.str();
     const bool ram_ok = (sram <= 0 || data + bss <= sram) && (budget <= 0 || data + bss <= budget);
     const bool arena_ok = arena >= 0 && arena == report.value("arena_bytes", int64_t{-1});
-    v.pass = q.exit_code == 0 && kv["result"] == "PASS" && ram_ok && arena_ok;
+    // The buffers the device main passes to tp_train_step, by its own sizeof, against the
+    // caller buffers the export counted into the budget.
+    const bool buffers_ok =
+        kv["input_bytes"] == std::to_string(report.value("caller_buffer_bytes", int64_t{-1}));
+    v.pass = q.exit_code == 0 && kv["result"] == "PASS" && ram_ok && arena_ok && buffers_ok;
     if (!ram_ok) v.detail += " — .data + .bss exceed the board's SRAM or the budget";
     if (arena < 0) v.detail += " — no arena symbol (g_arena) in the ELF";
     else if (!arena_ok) v.detail += " — the linked arena differs from memory_report.json";
+    if (!buffers_ok)
+        v.detail += " — the device's sample buffers (" + kv["input_bytes"] +
+                    " B) differ from memory_report.json's caller_buffer_bytes";
     if (q.exit_code == 124) v.detail += " — QEMU timed out after " + std::to_string(timeout_s) + " s";
     return v;
 }

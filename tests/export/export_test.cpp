@@ -19,6 +19,7 @@
 #include "engine/firmware_codegen.h"
 #include "engine/firmware_export.h"
 #include "engine/io/atomic_file.h"
+#include "engine/model_loader.h"
 #include "solver/scheduler.h"
 
 namespace tp {
@@ -211,6 +212,45 @@ TEST(FirmwareExport, RefusesWhatTheRuntimeCannotRunNamingTheWayOut) {
     EXPECT_NE(foreign.out.find("no TrainPlan export made"), std::string::npos) << foreign.out;
     EXPECT_EQ(file_text(dir + "/notes.txt"), "mine");
     fs::remove_all(dir);
+}
+
+// The budget covers the firmware's RAM: the arena, the caller's sample and label buffers
+// (tiny_cnn.onnx's input is 1x3x8x8 floats, plus one int32 label: 772 B) and the runtime reserve.
+// One byte less is refused before anything is written, naming the bytes needed.
+TEST(FirmwareExport, BudgetCoversArenaSampleBuffersAndRuntimeReserve) {
+    auto net = load_model(std::string(TP_FIXTURES_DIR) + "/onnx/tiny_cnn.onnx");
+    ASSERT_TRUE(net.ok()) << net.error().message;
+    auto plan = make_preset(*net, "full");
+    ASSERT_TRUE(plan.ok());
+    auto g = derive_training_graph(*net, *plan);
+    ASSERT_TRUE(g.ok()) << g.error().message;
+    DeviceLibrary lib = load_device_library(default_device_dirs());
+    auto costs = build_cost_model(*g, *lib.find("stm32f746"));
+    ASSERT_TRUE(costs.ok());
+    SolveResult store_all = StoreAllScheduler().solve(*g, *costs, SolveOptions{});
+    auto fit = plan_firmware_arena(*g, store_all.schedule);
+    ASSERT_TRUE(fit.ok()) << fit.error().message;
+    EXPECT_EQ(fit->caller_buffer_bytes, (1 * 3 * 8 * 8 + 1) * 4);
+    EXPECT_EQ(fit->firmware_ram_bytes,
+              fit->arena_bytes + fit->caller_buffer_bytes + kFirmwareRuntimeReserveBytes);
+
+    FirmwareExportOptions o;
+    o.out_dir = fresh_dir("budget-edge");
+    o.device_id = "stm32f746";
+    o.ram_budget_bytes = fit->firmware_ram_bytes - 1;
+    auto refused = export_firmware(*g, store_all.schedule, store_all.schedule, o);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("raise the budget to " +
+                                           std::to_string(fit->firmware_ram_bytes)),
+              std::string::npos)
+        << refused.error().message;
+    EXPECT_FALSE(fs::exists(o.out_dir));
+    o.ram_budget_bytes = fit->firmware_ram_bytes;
+    auto exported = export_firmware(*g, store_all.schedule, store_all.schedule, o);
+    ASSERT_TRUE(exported.ok()) << exported.error().message;
+    EXPECT_EQ(read_json(o.out_dir + "/memory_report.json")["firmware_ram_bytes"].get<int64_t>(),
+              fit->firmware_ram_bytes);
+    fs::remove_all(o.out_dir);
 }
 
 TEST(FirmwareCodegen, CommentsAndStringsCannotEscape) {
