@@ -81,6 +81,8 @@ nlohmann::json plan_solution_to_json(const TrainingGraph& graph, const PlanSolut
                          {"constraints", r.stats.constraints},
                          {"branch_nodes", r.stats.branch_nodes},
                          {"warm_started", r.stats.warm_started},
+                         {"sub_mips", r.stats.sub_mips},
+                         {"neighbourhood_improvements", r.stats.neighbourhood_improvements},
                          {"recompute_depth", r.stats.recompute_depth}};
     json nodes = json::array();
     for (const auto& n : graph.nodes)

@@ -7,6 +7,7 @@
 
 #include "engine/units.h"
 #include "solver/graph_reduction.h"
+#include "solver/milp_neighbourhood.h"
 
 namespace tp {
 
@@ -33,6 +34,8 @@ struct SearchState {
     double bound = -1e300;
     double incumbent = 1e300;
     bool cancelled = false;
+    int64_t branch_nodes = 0;
+    NeighbourhoodSearch* neighbourhood = nullptr;  // RENS/RINS, or null
 };
 
 void on_tree_event(glp_tree* tree, void* info) {
@@ -42,15 +45,23 @@ void on_tree_event(glp_tree* tree, void* info) {
         s->warm_given = true;
         glp_ios_heur_sol(tree, s->warm->data());
     }
+    if (reason == GLP_IHEUR && s->neighbourhood && !s->cancelled) s->neighbourhood->run(tree);
+    {
+        int active = 0, alive = 0, total = 0;
+        glp_ios_tree_size(tree, &active, &alive, &total);
+        s->branch_nodes = total;
+    }
     const int best = glp_ios_best_node(tree);
     if (best != 0) s->bound = std::max(s->bound, glp_ios_node_bound(tree, best));
     glp_prob* mip = glp_ios_get_prob(tree);
-    if (reason == GLP_IBINGO) s->incumbent = glp_mip_obj_val(mip);
+    if (reason == GLP_IBINGO || (reason == GLP_IHEUR && glp_mip_status(mip) == GLP_FEAS))
+        s->incumbent = std::min(s->incumbent, glp_mip_obj_val(mip));
     if (s->options->cancel && s->options->cancel->load()) {
         s->cancelled = true;
         glp_ios_terminate(tree);
     }
-    if (s->options->progress && (reason == GLP_IBINGO || reason == GLP_ISELECT)) {
+    if (s->options->progress &&
+        (reason == GLP_IBINGO || reason == GLP_ISELECT || reason == GLP_IHEUR)) {
         SolveProgress p;
         p.elapsed_s = seconds_since(s->start);
         p.best_energy_j = s->incumbent < 1e299 ? s->incumbent * s->unit + s->constant : 0.0;
@@ -192,13 +203,21 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     parm.mir_cuts = GLP_ON;
     parm.cov_cuts = GLP_ON;
     parm.clq_cuts = GLP_ON;
-    parm.fp_heur = GLP_ON;
+    parm.fp_heur = GLP_OFF;  // RENS at the root finds a first schedule sooner (milp_neighbourhood.h)
     parm.mip_gap = options.relative_gap;
     const double left = options.time_limit_s - seconds_since(start);
     parm.tm_lim = static_cast<int>(std::max(1.0, left * 1000.0));
+    NeighbourhoodSearch neighbourhood(lp);
+    neighbourhood.stop_at = start + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(options.time_limit_s));
+    neighbourhood.cancel = options.cancel;
+    state.neighbourhood = &neighbourhood;
     parm.cb_func = on_tree_event;
     parm.cb_info = &state;
     const int ret = glp_intopt(lp, &parm);
+    result.stats.branch_nodes = state.branch_nodes;
+    result.stats.sub_mips = neighbourhood.sub_mips;
+    result.stats.neighbourhood_improvements = neighbourhood.improvements;
     const int mip_status = glp_mip_status(lp);
     const bool have = mip_status == GLP_OPT || mip_status == GLP_FEAS;
     if (have) {

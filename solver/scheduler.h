@@ -57,6 +57,8 @@ struct SolveStats {
     int recompute_depth = 0;  // 0: the exact family; N: recomputation within N hops of its use
     int64_t branch_nodes = 0;
     bool warm_started = false;
+    int sub_mips = 0;                    // RENS/RINS neighbourhoods searched (milp_neighbourhood.h)
+    int neighbourhood_improvements = 0;  // of which found a schedule better than the best so far
 };
 
 struct SolveResult {
