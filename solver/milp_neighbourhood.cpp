@@ -88,7 +88,8 @@ bool NeighbourhoodSearch::run(glp_tree* tree) {
     glp_prob* q = glp_ios_get_prob(tree);
     const bool root = glp_ios_up_node(tree, glp_ios_curr_node(tree)) == 0;
     if (root) keep_root_cuts(tree);
-    if (root && rens_done_ < rens_rounds) {
+    const bool have_incumbent = glp_mip_status(q) == GLP_FEAS;
+    if (root && rens_done_ < (have_incumbent ? rens_rounds : rens_rounds_unsolved)) {
         const double objective = glp_get_obj_val(q);
         if (rens_done_ == 0 ||
             std::fabs(objective - last_rens_objective_) >
@@ -100,7 +101,7 @@ bool NeighbourhoodSearch::run(glp_tree* tree) {
     }
     int active = 0, alive = 0, total = 0;
     glp_ios_tree_size(tree, &active, &alive, &total);
-    if (glp_mip_status(q) == GLP_FEAS && rins_done_ < rins_max &&
+    if (have_incumbent && rins_done_ < rins_max &&
         total - last_rins_node_count_ >= rins_every_nodes) {
         ++rins_done_;
         last_rins_node_count_ = total;
@@ -110,13 +111,14 @@ bool NeighbourhoodSearch::run(glp_tree* tree) {
 }
 
 bool NeighbourhoodSearch::search(glp_tree* tree, Kind kind) {
-    const double left_s = std::chrono::duration<double>(stop_at - Clock::now()).count();
-    const double limit_s = std::min(sub_time_limit_s, left_s);
-    if (limit_s < 0.05 || (cancel && cancel->load())) return false;
-
     glp_prob* q = glp_ios_get_prob(tree);
     const int n = glp_get_num_cols(q);
     const bool have_incumbent = glp_mip_status(q) == GLP_FEAS;
+    const double left_s = std::chrono::duration<double>(stop_at - Clock::now()).count();
+    const double limit_s =
+        std::min(have_incumbent ? sub_time_limit_s : first_time_limit_s, left_s);
+    if (limit_s < 0.05 || (cancel && cancel->load())) return false;
+
     glp_prob* sub = glp_create_prob();
     glp_copy_prob(sub, original_, GLP_OFF);
     for (const Cut& cut : root_cuts_) {

@@ -25,10 +25,13 @@ namespace tp {
 
 struct NeighbourhoodSearch {
     // Limits.
-    int rens_rounds = 2;          // root LPs (relaxation, then after cuts) that get a RENS
-    int rins_every_nodes = 20;    // branch-and-bound nodes between two RINS
-    int rins_max = 30;            // RINS calls per solve
-    double sub_time_limit_s = 2;  // per sub-MILP; never past `stop_at`
+    int rens_rounds = 2;           // root LPs (relaxation, then after cuts) that get a RENS
+    int rens_rounds_unsolved = 4;  // ... while no schedule is known yet
+    int rins_every_nodes = 10;     // branch-and-bound nodes between two RINS
+    int rins_max = 60;             // RINS calls per solve
+    double sub_time_limit_s = 1;   // per sub-MILP once a schedule is known
+    double first_time_limit_s = 3;  // per sub-MILP while none is (callers scale it with theirs)
+    // Neither is ever past `stop_at`.
     std::chrono::steady_clock::time_point stop_at;
     const std::atomic<bool>* cancel = nullptr;
 

@@ -211,6 +211,9 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     neighbourhood.stop_at = start + std::chrono::duration_cast<Clock::duration>(
                                         std::chrono::duration<double>(options.time_limit_s));
     neighbourhood.cancel = options.cancel;
+    // Without a schedule the user gets nothing: a RENS may then take up to a quarter of the
+    // limit (at least 2 s); once one is known, each neighbourhood gets 1 s.
+    neighbourhood.first_time_limit_s = std::max(2.0, 0.25 * options.time_limit_s);
     state.neighbourhood = &neighbourhood;
     parm.cb_func = on_tree_event;
     parm.cb_info = &state;
@@ -228,8 +231,12 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         // GLP_EMIPGAP: stopped because the proven gap fell below options.relative_gap.
         const bool proven = (mip_status == GLP_OPT && ret == 0) || ret == GLP_EMIPGAP;
         result.status = proven ? SolveStatus::optimal : SolveStatus::feasible;
-        result.lower_bound_j =
-            mip_status == GLP_OPT && ret == 0 ? objective : std::min(objective, state.bound * unit);
+        // The callback's last bound can trail GLPK's final one: when GLPK stopped at the gap,
+        // its own criterion proves objective × (1 − gap).
+        double bound = state.bound * unit;
+        if (ret == GLP_EMIPGAP) bound = std::max(bound, objective * (1.0 - parm.mip_gap));
+        result.lower_bound_j = mip_status == GLP_OPT && ret == 0 ? objective
+                                                                  : std::min(objective, bound);
         attach_replay(result, graph, costs, options);
         if (result.status == SolveStatus::optimal || result.status == SolveStatus::feasible) {
             if (std::fabs(result.energy_j - objective) > 1e-6 * std::max(1e-12, objective)) {

@@ -181,6 +181,9 @@ TEST(MilpNeighbourhood, PoetSchedulesItFindsReplayWithinTheBudget) {
         EXPECT_GE(r.stats.sub_mips, 1) << budget;
         EXPECT_GE(r.stats.neighbourhood_improvements, 1) << budget;
         EXPECT_LE(r.lower_bound_j, r.energy_j * (1 + 1e-9));
+        if (r.status == SolveStatus::optimal) {
+            EXPECT_LE(r.gap, o.relative_gap * (1 + 1e-9)) << budget;
+        }
     }
 }
 
