@@ -118,11 +118,114 @@ glp_prob* load_model(const PoetModel& model, double cost_unit) {
     return lp;
 }
 
+// One GLPK branch and cut over `model`: LP relaxation, then glp_intopt with the warm start
+// (0-based columns, empty for none), the neighbourhood searches and the callback, until the
+// gap, `stop_at` or cancel.
+struct MilpRun {
+    bool lp_solved = false, lp_infeasible = false;
+    int lp_ret = 0, ret = 0, mip_status = GLP_UNDEF;
+    std::vector<double> x;  // 0-based columns of the best schedule, empty for none
+    double objective_j = 0.0, bound_j = 0.0;
+    bool proven = false, cancelled = false;
+    int64_t branch_nodes = 0;
+    int sub_mips = 0, neighbourhood_improvements = 0;
+};
+
+MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x,
+                 const SolveOptions& options, Clock::time_point start, Clock::time_point stop_at) {
+    MilpRun run;
+    SearchState state;
+    state.options = &options;
+    state.start = start;
+    state.constant = 0.0;      // the objective carries the constant itself
+    std::vector<double> warm;  // 1-based for GLPK
+    if (!warm_x.empty()) {
+        warm.assign(warm_x.size() + 1, 0.0);
+        std::copy(warm_x.begin(), warm_x.end(), warm.begin() + 1);
+        state.warm = &warm;
+    }
+    auto seconds_left = [&] {
+        return std::chrono::duration<double>(stop_at - Clock::now()).count();
+    };
+    glp_term_out(GLP_OFF);
+    const double unit = std::max(1e-12, model.constant_cost());
+    state.unit = unit;
+    glp_prob* lp = load_model(model, unit);
+    glp_smcp lp_parm;
+    glp_init_smcp(&lp_parm);
+    lp_parm.msg_lev = GLP_MSG_OFF;
+    lp_parm.presolve = GLP_ON;
+    lp_parm.tm_lim = static_cast<int>(std::max(1.0, seconds_left() * 1000.0));
+    run.lp_ret = glp_simplex(lp, &lp_parm);
+    if (run.lp_ret != 0 || glp_get_status(lp) != GLP_OPT) {
+        run.lp_infeasible = run.lp_ret == GLP_ENOPFS || glp_get_status(lp) == GLP_NOFEAS;
+        glp_delete_prob(lp);
+        return run;
+    }
+    run.lp_solved = true;
+    state.bound = glp_get_obj_val(lp);
+
+    glp_iocp parm;
+    glp_init_iocp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_OFF;  // keeps the columns ours, so the warm start maps one to one
+    parm.br_tech = GLP_BR_PCH;
+    parm.bt_tech = GLP_BT_BLB;
+    parm.pp_tech = GLP_PP_ALL;
+    parm.gmi_cuts = GLP_ON;
+    parm.mir_cuts = GLP_ON;
+    parm.cov_cuts = GLP_ON;
+    parm.clq_cuts = GLP_ON;
+    parm.fp_heur = GLP_OFF;  // RENS at the root finds a first schedule sooner (milp_neighbourhood.h)
+    parm.mip_gap = options.relative_gap;
+    parm.tm_lim = static_cast<int>(std::max(1.0, seconds_left() * 1000.0));
+    NeighbourhoodSearch neighbourhood(lp);
+    neighbourhood.stop_at = stop_at;
+    neighbourhood.cancel = options.cancel;
+    // Without a schedule the user gets nothing: a RENS may then take up to a quarter of the
+    // limit (at least 2 s); once one is known, each neighbourhood gets 1 s.
+    neighbourhood.first_time_limit_s = std::max(2.0, 0.25 * options.time_limit_s);
+    state.neighbourhood = &neighbourhood;
+    parm.cb_func = on_tree_event;
+    parm.cb_info = &state;
+    run.ret = glp_intopt(lp, &parm);
+    run.branch_nodes = state.branch_nodes;
+    run.sub_mips = neighbourhood.sub_mips;
+    run.neighbourhood_improvements = neighbourhood.improvements;
+    run.cancelled = state.cancelled;
+    run.mip_status = glp_mip_status(lp);
+    if (run.mip_status == GLP_OPT || run.mip_status == GLP_FEAS) {
+        run.x.resize(model.columns().size());
+        for (size_t j = 0; j < run.x.size(); ++j)
+            run.x[j] = glp_mip_col_val(lp, static_cast<int>(j) + 1);
+        run.objective_j = glp_mip_obj_val(lp) * unit;
+        // GLP_EMIPGAP: stopped because the proven gap fell below options.relative_gap.
+        run.proven = (run.mip_status == GLP_OPT && run.ret == 0) || run.ret == GLP_EMIPGAP;
+        // The callback's last bound can trail GLPK's final one: when GLPK stopped at the gap,
+        // its own criterion proves objective × (1 − gap).
+        double bound = state.bound * unit;
+        if (run.ret == GLP_EMIPGAP) bound = std::max(bound, run.objective_j * (1.0 - parm.mip_gap));
+        run.bound_j = run.mip_status == GLP_OPT && run.ret == 0 ? run.objective_j
+                                                                : std::min(run.objective_j, bound);
+    }
+    glp_delete_prob(lp);
+    return run;
+}
+
+// The energy the model gives a full column assignment.
+double model_energy(const PoetModel& model, const std::vector<double>& x) {
+    double e = model.constant_cost();
+    for (size_t j = 0; j < x.size(); ++j) e += model.columns()[j].cost * x[j];
+    return e;
+}
+
 }  // namespace
 
 SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel& costs,
                                      const SolveOptions& options) const {
     const auto start = Clock::now();
+    const auto stop_at = start + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(options.time_limit_s));
     SolveResult result;
     result.solver = name_;
     result.stats.graph_nodes = result.stats.reduced_nodes = static_cast<int>(graph.nodes.size());
@@ -148,95 +251,62 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
                              : reduced.graph.nodes.size() <= kExactNodes ? 0
                                                                          : kDepthForLargeGraphs;
     result.stats.recompute_depth = family.recompute_depth;
+    const FusedNodes fused{reduced.first_bytes, reduced.late_bytes, reduced.recompute_until};
     PoetModel model(reduced.graph, reduced.costs, options.ram_budget_bytes, options.deadline_s,
-                    family, {reduced.first_bytes, reduced.late_bytes, reduced.recompute_until});
+                    family, fused);
     result.stats.variables = static_cast<int>(model.columns().size());
     result.stats.binaries = model.binaries();
     result.stats.constraints = static_cast<int>(model.rows().size());
 
-    SearchState state;
-    state.options = &options;
-    state.start = start;
-    state.constant = 0.0;      // the objective carries the constant itself
-    std::vector<double> warm;  // 1-based for GLPK
+    // Warm starts: the greedy paging schedule, and the recompute-only family's best schedule
+    // found in at most a fifth of the time (where paging is dear, as into the STM32H743's
+    // internal flash, the greedy start is poor and RENS alone may find nothing better).
+    // The cheaper one goes to GLPK.
+    std::vector<double> warm;
     {
         std::vector<double> x;
         auto start_decisions = model.greedy_paging();
-        if (start_decisions && model.assignment(*start_decisions, x)) {
-            warm.assign(x.size() + 1, 0.0);
-            std::copy(x.begin(), x.end(), warm.begin() + 1);
-            state.warm = &warm;
-            result.stats.warm_started = true;
-        }
+        if (start_decisions && model.assignment(*start_decisions, x)) warm = x;
     }
+    if (family.recompute && family.paging && reduced.costs.paging_available()) {
+        PoetFamily recompute_only = family;
+        recompute_only.paging = false;
+        const PoetModel narrow(reduced.graph, reduced.costs, options.ram_budget_bytes,
+                               options.deadline_s, recompute_only, fused);
+        SolveOptions first = options;
+        first.progress = nullptr;
+        first.time_limit_s = 0.2 * options.time_limit_s;
+        const MilpRun r = run_glpk(narrow, {}, first, start,
+                                   std::min(stop_at, start + std::chrono::duration_cast<Clock::duration>(
+                                                                 std::chrono::duration<double>(
+                                                                     first.time_limit_s))));
+        result.stats.sub_mips += r.sub_mips;
+        result.stats.neighbourhood_improvements += r.neighbourhood_improvements;
+        std::vector<double> x;
+        if (!r.x.empty() && model.assignment(narrow.decisions(r.x), x) &&
+            (warm.empty() || model_energy(model, x) < model_energy(model, warm)))
+            warm = x;
+    }
+    result.stats.warm_started = !warm.empty();
 
-    glp_term_out(GLP_OFF);
-    const double unit = std::max(1e-12, model.constant_cost());
-    state.unit = unit;
-    glp_prob* lp = load_model(model, unit);
-    glp_smcp lp_parm;
-    glp_init_smcp(&lp_parm);
-    lp_parm.msg_lev = GLP_MSG_OFF;
-    lp_parm.presolve = GLP_ON;
-    lp_parm.tm_lim = static_cast<int>(std::max(1.0, options.time_limit_s * 1000.0));
-    const int lp_ret = glp_simplex(lp, &lp_parm);
-    if (lp_ret != 0 || glp_get_status(lp) != GLP_OPT) {
-        const bool infeasible = lp_ret == GLP_ENOPFS || glp_get_status(lp) == GLP_NOFEAS;
-        result.status = infeasible ? SolveStatus::infeasible : SolveStatus::error;
-        result.message = infeasible ? "no " + name_ + " schedule fits the budget " +
-                                          format_bytes(options.ram_budget_bytes)
-                                    : "the LP relaxation did not solve (GLPK code " +
-                                          std::to_string(lp_ret) + ")";
-        glp_delete_prob(lp);
+    const MilpRun run = run_glpk(model, warm, options, start, stop_at);
+    result.stats.branch_nodes = run.branch_nodes;
+    result.stats.sub_mips += run.sub_mips;
+    result.stats.neighbourhood_improvements += run.neighbourhood_improvements;
+    if (!run.lp_solved) {
+        result.status = run.lp_infeasible ? SolveStatus::infeasible : SolveStatus::error;
+        result.message = run.lp_infeasible ? "no " + name_ + " schedule fits the budget " +
+                                                 format_bytes(options.ram_budget_bytes)
+                                           : "the LP relaxation did not solve (GLPK code " +
+                                                 std::to_string(run.lp_ret) + ")";
         return finish();
     }
-    state.bound = glp_get_obj_val(lp);
-
-    glp_iocp parm;
-    glp_init_iocp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.presolve = GLP_OFF;  // keeps the columns ours, so the warm start maps one to one
-    parm.br_tech = GLP_BR_PCH;
-    parm.bt_tech = GLP_BT_BLB;
-    parm.pp_tech = GLP_PP_ALL;
-    parm.gmi_cuts = GLP_ON;
-    parm.mir_cuts = GLP_ON;
-    parm.cov_cuts = GLP_ON;
-    parm.clq_cuts = GLP_ON;
-    parm.fp_heur = GLP_OFF;  // RENS at the root finds a first schedule sooner (milp_neighbourhood.h)
-    parm.mip_gap = options.relative_gap;
-    const double left = options.time_limit_s - seconds_since(start);
-    parm.tm_lim = static_cast<int>(std::max(1.0, left * 1000.0));
-    NeighbourhoodSearch neighbourhood(lp);
-    neighbourhood.stop_at = start + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(options.time_limit_s));
-    neighbourhood.cancel = options.cancel;
-    // Without a schedule the user gets nothing: a RENS may then take up to a quarter of the
-    // limit (at least 2 s); once one is known, each neighbourhood gets 1 s.
-    neighbourhood.first_time_limit_s = std::max(2.0, 0.25 * options.time_limit_s);
-    state.neighbourhood = &neighbourhood;
-    parm.cb_func = on_tree_event;
-    parm.cb_info = &state;
-    const int ret = glp_intopt(lp, &parm);
-    result.stats.branch_nodes = state.branch_nodes;
-    result.stats.sub_mips = neighbourhood.sub_mips;
-    result.stats.neighbourhood_improvements = neighbourhood.improvements;
-    const int mip_status = glp_mip_status(lp);
-    const bool have = mip_status == GLP_OPT || mip_status == GLP_FEAS;
+    const bool have = !run.x.empty();
     if (have) {
-        std::vector<double> x(model.columns().size());
-        for (size_t j = 0; j < x.size(); ++j) x[j] = glp_mip_col_val(lp, static_cast<int>(j) + 1);
-        result.schedule = expand_schedule(reduced, model.schedule(model.decisions(x)));
-        const double objective = glp_mip_obj_val(lp) * unit;
-        // GLP_EMIPGAP: stopped because the proven gap fell below options.relative_gap.
-        const bool proven = (mip_status == GLP_OPT && ret == 0) || ret == GLP_EMIPGAP;
-        result.status = proven ? SolveStatus::optimal : SolveStatus::feasible;
-        // The callback's last bound can trail GLPK's final one: when GLPK stopped at the gap,
-        // its own criterion proves objective × (1 − gap).
-        double bound = state.bound * unit;
-        if (ret == GLP_EMIPGAP) bound = std::max(bound, objective * (1.0 - parm.mip_gap));
-        result.lower_bound_j = mip_status == GLP_OPT && ret == 0 ? objective
-                                                                  : std::min(objective, bound);
+        result.schedule = expand_schedule(reduced, model.schedule(model.decisions(run.x)));
+        const double objective = run.objective_j;
+        result.status = run.proven ? SolveStatus::optimal : SolveStatus::feasible;
+        result.lower_bound_j = run.bound_j;
         attach_replay(result, graph, costs, options);
         if (result.status == SolveStatus::optimal || result.status == SolveStatus::feasible) {
             if (std::fabs(result.energy_j - objective) > 1e-6 * std::max(1e-12, objective)) {
@@ -250,21 +320,20 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
                     ? std::max(0.0, (result.energy_j - result.lower_bound_j) / result.energy_j)
                     : 0.0;
         }
-    } else if (mip_status == GLP_NOFEAS) {
+    } else if (run.mip_status == GLP_NOFEAS) {
         result.status = SolveStatus::infeasible;
         result.message =
             "no " + name_ + " schedule fits the budget " + format_bytes(options.ram_budget_bytes);
     } else {
-        result.status = state.cancelled ? SolveStatus::cancelled : SolveStatus::error;
+        result.status = run.cancelled ? SolveStatus::cancelled : SolveStatus::error;
         result.message = "no schedule found within the time limit (GLPK code " +
-                         std::to_string(ret) + "); raise --time-limit";
+                         std::to_string(run.ret) + "); raise --time-limit";
     }
-    if (state.cancelled && result.status != SolveStatus::error) {
+    if (run.cancelled && result.status != SolveStatus::error) {
         result.message =
             "cancelled" + std::string(have ? "; the best schedule so far is attached" : "");
         result.status = SolveStatus::cancelled;
     }
-    glp_delete_prob(lp);
     return finish();
 }
 

@@ -235,10 +235,17 @@ void SolveSummary::setSolution(const PlanSolution& s, qint64 sram_bytes) {
                                  ? tr(" · recompute within 1 hop")
                                  : tr(" · recompute within %1 hops").arg(r.stats.recompute_depth))
                           : QString()));
+    QString search;
+    if (r.stats.branch_nodes > 0 || r.stats.sub_mips > 0)
+        search = tr("\n%1 branch-and-bound nodes; %2 neighbourhood searches, %3 of them found a "
+                    "cheaper schedule")
+                     .arg(formatCount(r.stats.branch_nodes), formatCount(r.stats.sub_mips),
+                          formatCount(r.stats.neighbourhood_improvements));
     solver_->setToolTip(tr("%1 graph nodes, %2 after fusing chains%3")
                             .arg(formatCount(r.stats.graph_nodes),
                                  formatCount(r.stats.reduced_nodes),
-                                 r.stats.warm_started ? tr(", warm-started") : QString()));
+                                 r.stats.warm_started ? tr(", warm-started") : QString()) +
+                        search);
 
     const bool shown = r.has_schedule();
     setMetricsVisible(shown);

@@ -147,6 +147,20 @@ TEST_F(SolveSummaryTest, FeasibleShowsTheProvenGap) {
     EXPECT_EQ(summary.statusText(), QStringLiteral("Feasible · gap 1.20%"));
 }
 
+TEST_F(SolveSummaryTest, SolverTooltipCountsTheSearch) {
+    PlanSolution s = solve(solve(0).min_feasible_budget_bytes);
+    ASSERT_TRUE(s.result.has_schedule()) << s.result.message;
+    s.result.stats.branch_nodes = 1234;
+    s.result.stats.sub_mips = 17;
+    s.result.stats.neighbourhood_improvements = 5;
+    summary.setSolution(s, device_->sram_bytes);
+    const QString tip = summary.findChild<QLabel*>("summarySolver")->toolTip();
+    EXPECT_TRUE(tip.contains(QStringLiteral("%1 branch-and-bound nodes; 17 neighbourhood searches, "
+                                            "5 of them found a cheaper schedule")
+                                 .arg(formatCount(1234))))
+        << tip.toStdString();
+}
+
 TEST_F(SolveSummaryTest, ErrorShowsItsMessage) {
     SolveOptions o;
     const PlanSolution s = solve_plan(*graph_, *costs_, "no-such-solver", o);
