@@ -1,8 +1,22 @@
 #include "solver/plan_solution.h"
 
+#include <algorithm>
+
 #include "engine/units.h"
 
 namespace tp {
+
+int64_t page_everything_storage_bytes(const TrainingGraph& graph) {
+    std::vector<int> last_reader(graph.nodes.size(), -1);
+    for (const auto& node : graph.nodes)
+        for (int i : node.inputs)
+            last_reader[static_cast<size_t>(i)] =
+                std::max(last_reader[static_cast<size_t>(i)], node.id);
+    int64_t bytes = 0;
+    for (const auto& node : graph.nodes)
+        if (last_reader[static_cast<size_t>(node.id)] > node.id + 1) bytes += node.bytes;
+    return bytes;
+}
 
 PlanSolution solve_plan(const TrainingGraph& graph, const CostModel& costs,
                         const std::string& solver, const SolveOptions& options) {
@@ -13,7 +27,17 @@ PlanSolution solve_plan(const TrainingGraph& graph, const CostModel& costs,
     s.floor_time_s = floor.replay.time_s;
     s.store_all_peak_bytes = floor.replay.peak_ram_bytes;
     s.min_feasible_budget_bytes = smallest_step_bytes(graph);
-    s.min_feasible_exact = costs.paging_available() && options.allow_paging;
+    // At that budget only "page everything" fits: each step holds just its own inputs and
+    // output, so every output read two or more steps later is paged out and back in.
+    const int64_t paged = page_everything_storage_bytes(graph);
+    s.min_feasible_exact = costs.paging_available() && options.allow_paging &&
+                           paged <= costs.storage_capacity_bytes;
+    if (!costs.paging_available() || !options.allow_paging)
+        s.min_feasible_bound_reason = "no paging";
+    else if (!s.min_feasible_exact)
+        s.min_feasible_bound_reason = "paging everything needs " + format_bytes(paged) +
+                                      " of storage, the board has " +
+                                      format_bytes(costs.storage_capacity_bytes);
 
     auto scheduler = make_scheduler(solver);
     if (!scheduler) {
@@ -51,6 +75,7 @@ nlohmann::json plan_solution_to_json(const TrainingGraph& graph, const PlanSolut
     j["store_all_peak_bytes"] = s.store_all_peak_bytes;
     j["min_feasible_budget_bytes"] = s.min_feasible_budget_bytes;
     j["min_feasible_budget_exact"] = s.min_feasible_exact;
+    if (!s.min_feasible_exact) j["min_feasible_budget_bound_reason"] = s.min_feasible_bound_reason;
     if (r.has_schedule()) {
         const ScheduleReplay& p = r.replay;
         j["peak_ram_bytes"] = p.peak_ram_bytes;
@@ -81,6 +106,7 @@ nlohmann::json plan_solution_to_json(const TrainingGraph& graph, const PlanSolut
                          {"constraints", r.stats.constraints},
                          {"branch_nodes", r.stats.branch_nodes},
                          {"warm_started", r.stats.warm_started},
+                         {"first_schedule_s", r.stats.first_schedule_s},
                          {"sub_mips", r.stats.sub_mips},
                          {"neighbourhood_improvements", r.stats.neighbourhood_improvements},
                          {"recompute_depth", r.stats.recompute_depth}};

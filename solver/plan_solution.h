@@ -17,9 +17,17 @@ struct PlanSolution {
     double floor_energy_j = 0.0;            // store-all energy: no schedule of this plan uses less
     double floor_time_s = 0.0;              // store-all time: no schedule is faster
     int64_t store_all_peak_bytes = 0;       // at or above this budget the floor is reached
-    int64_t min_feasible_budget_bytes = 0;  // no schedule fits below (exact when paging is on)
-    bool min_feasible_exact = true;         // false: a lower bound (no storage to page to)
+    // No schedule fits below. Exact when paging is on and the storage holds every output that
+    // paging everything would store (then that schedule fits it); otherwise a lower bound, and
+    // `min_feasible_bound_reason` says why.
+    int64_t min_feasible_budget_bytes = 0;
+    bool min_feasible_exact = true;
+    std::string min_feasible_bound_reason;
 };
+
+// The storage the "page everything" schedule needs: the bytes of every output read two or more
+// nodes after it is made (each paged out once).
+int64_t page_everything_storage_bytes(const TrainingGraph& graph);
 
 // Runs `solver` ("milp", "dp", ...) and fills the floor and the smallest feasible budget.
 // An unknown solver name gives status error naming the known ones.

@@ -35,6 +35,7 @@ struct SearchState {
     double incumbent = 1e300;
     bool cancelled = false;
     int64_t branch_nodes = 0;
+    double first_schedule_s = -1.0;                // since `start`, -1 while none
     NeighbourhoodSearch* neighbourhood = nullptr;  // RENS/RINS, or null
 };
 
@@ -54,6 +55,8 @@ void on_tree_event(glp_tree* tree, void* info) {
     const int best = glp_ios_best_node(tree);
     if (best != 0) s->bound = std::max(s->bound, glp_ios_node_bound(tree, best));
     glp_prob* mip = glp_ios_get_prob(tree);
+    if (s->first_schedule_s < 0 && glp_mip_status(mip) == GLP_FEAS)
+        s->first_schedule_s = seconds_since(s->start);
     if (reason == GLP_IBINGO || (reason == GLP_IHEUR && glp_mip_status(mip) == GLP_FEAS))
         s->incumbent = std::min(s->incumbent, glp_mip_obj_val(mip));
     if (s->options->cancel && s->options->cancel->load()) {
@@ -127,6 +130,7 @@ struct MilpRun {
     std::vector<double> x;  // 0-based columns of the best schedule, empty for none
     double objective_j = 0.0, bound_j = 0.0;
     bool proven = false, cancelled = false;
+    double first_schedule_s = -1.0;  // since `start`, -1 for none
     int64_t branch_nodes = 0;
     int sub_mips = 0, neighbourhood_improvements = 0;
 };
@@ -190,6 +194,7 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     parm.cb_info = &state;
     run.ret = glp_intopt(lp, &parm);
     run.branch_nodes = state.branch_nodes;
+    run.first_schedule_s = state.first_schedule_s;
     run.sub_mips = neighbourhood.sub_mips;
     run.neighbourhood_improvements = neighbourhood.improvements;
     run.cancelled = state.cancelled;
@@ -263,10 +268,17 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     // internal flash, the greedy start is poor and RENS alone may find nothing better).
     // The cheaper one goes to GLPK.
     std::vector<double> warm;
+    double first_schedule_s = -1.0;
+    auto first_at = [&](double t) {
+        if (t >= 0 && (first_schedule_s < 0 || t < first_schedule_s)) first_schedule_s = t;
+    };
     {
         std::vector<double> x;
         auto start_decisions = model.greedy_paging();
-        if (start_decisions && model.assignment(*start_decisions, x)) warm = x;
+        if (start_decisions && model.assignment(*start_decisions, x)) {
+            warm = x;
+            first_schedule_s = seconds_since(start);
+        }
     }
     if (family.recompute && family.paging && reduced.costs.paging_available()) {
         PoetFamily recompute_only = family;
@@ -283,14 +295,17 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         result.stats.sub_mips += r.sub_mips;
         result.stats.neighbourhood_improvements += r.neighbourhood_improvements;
         std::vector<double> x;
-        if (!r.x.empty() && model.assignment(narrow.decisions(r.x), x) &&
-            (warm.empty() || model_energy(model, x) < model_energy(model, warm)))
-            warm = x;
+        if (!r.x.empty() && model.assignment(narrow.decisions(r.x), x)) {
+            first_at(r.first_schedule_s);
+            if (warm.empty() || model_energy(model, x) < model_energy(model, warm)) warm = x;
+        }
     }
     result.stats.warm_started = !warm.empty();
 
     const MilpRun run = run_glpk(model, warm, options, start, stop_at);
     result.stats.branch_nodes = run.branch_nodes;
+    first_at(run.first_schedule_s);
+    result.stats.first_schedule_s = first_schedule_s;
     result.stats.sub_mips += run.sub_mips;
     result.stats.neighbourhood_improvements += run.neighbourhood_improvements;
     if (!run.lp_solved) {

@@ -57,6 +57,7 @@ struct SolveStats {
     int recompute_depth = 0;  // 0: the exact family; N: recomputation within N hops of its use
     int64_t branch_nodes = 0;
     bool warm_started = false;
+    double first_schedule_s = -1.0;  // when the first schedule was known (-1: never, or no search)
     int sub_mips = 0;                    // RENS/RINS neighbourhoods searched (milp_neighbourhood.h)
     int neighbourhood_improvements = 0;  // of which found a schedule better than the best so far
 };

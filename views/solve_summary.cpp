@@ -211,7 +211,11 @@ void SolveSummary::setSolution(const PlanSolution& s, qint64 sram_bytes) {
             color = kInfeasible;
             status = tr("Infeasible · smallest feasible budget %1")
                          .arg(formatBytes(s.min_feasible_budget_bytes));
-            if (!s.min_feasible_exact) status += tr(" (at least: the board cannot page)");
+            if (!s.min_feasible_exact)
+                status += tr(" (at least: %1)")
+                              .arg(s.min_feasible_bound_reason == "no paging"
+                                       ? tr("the board cannot page")
+                                       : QString::fromStdString(s.min_feasible_bound_reason));
             break;
         case SolveStatus::cancelled:
             color = kQuiet;

@@ -100,7 +100,8 @@ void print_solution(const TrainingGraph& g, const Device& d, const PlanSolution&
                 format_bytes(s.options.ram_budget_bytes).c_str(),
                 format_bytes(s.store_all_peak_bytes).c_str(),
                 format_bytes(s.min_feasible_budget_bytes).c_str(),
-                s.min_feasible_exact ? "" : " (lower bound: no paging)");
+                s.min_feasible_exact ? ""
+                                     : (" (lower bound: " + s.min_feasible_bound_reason + ")").c_str());
     if (!r.has_schedule()) return;
     const ScheduleReplay& p = r.replay;
     std::printf("peak RAM %s at step %d · storage used %s\n",
@@ -320,6 +321,7 @@ int run_compare(const std::vector<std::string>& argv) {
                 {"floor_energy_j", c.solution.floor_energy_j},
                 {"min_feasible_budget_bytes", c.solution.min_feasible_budget_bytes},
                 {"solve_time_s", r.solve_time_s},
+                {"first_schedule_s", r.stats.first_schedule_s},
                 {"gap", r.gap}};
             if (r.has_schedule()) {
                 row["energy_j"] = r.replay.energy.total_j();

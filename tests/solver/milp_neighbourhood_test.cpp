@@ -12,9 +12,8 @@
 #include <memory>
 #include <random>
 
-#include "engine/device.h"
-#include "engine/zoo/zoo.h"
 #include "solver/poet_milp.h"
+#include "solver_test_util.h"
 
 namespace tp {
 namespace {
@@ -161,11 +160,7 @@ TEST(MilpNeighbourhood, ACancelledSolveSearchesNoNeighbourhood) {
 }
 
 TEST(MilpNeighbourhood, PoetSchedulesItFindsReplayWithinTheBudget) {
-    auto net = build_zoo_model("mcunet");
-    auto g = derive_training_graph(*net, *make_preset(*net, "full"));
-    auto library = load_device_library(default_device_dirs());
-    auto costs = build_cost_model(*g, *library.find("stm32f746"));
-    ASSERT_TRUE(costs);
+    const testing::ZooOnBoard z = testing::zoo_on_board("mcunet", "stm32f746");
     // The smallest budget that fits and one a third of the way to the store-all peak: both
     // solves reached schedules only through the neighbourhood before its rows were the
     // original ones.
@@ -173,7 +168,7 @@ TEST(MilpNeighbourhood, PoetSchedulesItFindsReplayWithinTheBudget) {
         SolveOptions o;
         o.ram_budget_bytes = budget;
         o.time_limit_s = 10;
-        const SolveResult r = PoetMilpScheduler().solve(*g, *costs, o);
+        const SolveResult r = PoetMilpScheduler().solve(z.graph, z.costs, o);
         ASSERT_TRUE(r.status == SolveStatus::optimal || r.status == SolveStatus::feasible)
             << budget << ": " << r.message;
         EXPECT_TRUE(r.replay.valid) << budget;

@@ -11,7 +11,6 @@
 #include <cmath>
 
 #include "brute_force.h"
-#include "engine/device.h"
 #include "engine/memory_report.h"
 #include "engine/zoo/zoo.h"
 #include "random_graphs.h"
@@ -174,19 +173,15 @@ TEST(PoetMilp, NeverWorseThanTheRecomputeOnlyScheduleItStartsFrom) {
     // On the STM32H743 paging goes to internal flash at 0.093 MB/s, so the greedy paging start is
     // dear; at 6.5 MB recompute alone fits. Before the MILP was warm-started from the
     // recompute-only family, its 10 s schedules here cost several times the floor.
-    auto net = build_zoo_model("mcunet");
-    auto g = derive_training_graph(*net, *make_preset(*net, "full"));
-    auto library = load_device_library(default_device_dirs());
-    auto costs = build_cost_model(*g, *library.find("stm32h743"));
-    ASSERT_TRUE(costs);
+    const testing::ZooOnBoard z = testing::zoo_on_board("mcunet", "stm32h743");
     SolveOptions o;
     o.ram_budget_bytes = 6'500'000;
     o.time_limit_s = 10;
     const SolveResult narrow =
-        PoetMilpScheduler(PoetFamily{true, false, 1}, "recompute-only").solve(*g, *costs, o);
+        PoetMilpScheduler(PoetFamily{true, false, 1}, "recompute-only").solve(z.graph, z.costs, o);
     ASSERT_TRUE(narrow.status == SolveStatus::optimal || narrow.status == SolveStatus::feasible)
         << narrow.message;
-    const SolveResult full = PoetMilpScheduler().solve(*g, *costs, o);
+    const SolveResult full = PoetMilpScheduler().solve(z.graph, z.costs, o);
     ASSERT_TRUE(full.status == SolveStatus::optimal || full.status == SolveStatus::feasible)
         << full.message;
     EXPECT_TRUE(full.stats.warm_started);
