@@ -180,15 +180,19 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     parm.mir_cuts = GLP_ON;
     parm.cov_cuts = GLP_ON;
     parm.clq_cuts = GLP_ON;
-    parm.fp_heur = GLP_OFF;  // RENS at the root finds a first schedule sooner (milp_neighbourhood.h)
+    // With a warm start, RENS and RINS improve on it sooner than GLPK's feasibility pump; without
+    // one (tight budgets on boards with a small or slow store), the pump finds first schedules
+    // that RENS misses.
+    parm.fp_heur = warm_x.empty() ? GLP_ON : GLP_OFF;
     parm.mip_gap = options.relative_gap;
     parm.tm_lim = static_cast<int>(std::max(1.0, seconds_left() * 1000.0));
     NeighbourhoodSearch neighbourhood(lp);
     neighbourhood.stop_at = stop_at;
     neighbourhood.cancel = options.cancel;
     // Without a schedule the user gets nothing: a RENS may then take up to a quarter of the
-    // limit (at least 2 s); once one is known, each neighbourhood gets 1 s.
-    neighbourhood.first_time_limit_s = std::max(2.0, 0.25 * options.time_limit_s);
+    // limit; once one is known, each neighbourhood gets 1 s.
+    neighbourhood.first_time_limit_s = 0.25 * options.time_limit_s;
+    neighbourhood.sub_time_limit_s = std::min(1.0, 0.25 * options.time_limit_s);
     state.neighbourhood = &neighbourhood;
     parm.cb_func = on_tree_event;
     parm.cb_info = &state;
