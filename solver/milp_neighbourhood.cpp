@@ -31,7 +31,9 @@ NeighbourhoodSearch::NeighbourhoodSearch(glp_prob* original) : original_(glp_cre
     glp_copy_prob(original_, original, GLP_OFF);
 }
 
-NeighbourhoodSearch::~NeighbourhoodSearch() { glp_delete_prob(original_); }
+NeighbourhoodSearch::~NeighbourhoodSearch() {
+    glp_delete_prob(original_);
+}
 
 void NeighbourhoodSearch::keep_root_cuts(glp_tree* tree) {
     glp_prob* q = glp_ios_get_prob(tree);
@@ -91,9 +93,8 @@ bool NeighbourhoodSearch::run(glp_tree* tree) {
     const bool have_incumbent = glp_mip_status(q) == GLP_FEAS;
     if (root && rens_done_ < (have_incumbent ? rens_rounds : rens_rounds_unsolved)) {
         const double objective = glp_get_obj_val(q);
-        if (rens_done_ == 0 ||
-            std::fabs(objective - last_rens_objective_) >
-                1e-9 * std::max(1.0, std::fabs(objective))) {
+        if (rens_done_ == 0 || std::fabs(objective - last_rens_objective_) >
+                                   1e-9 * std::max(1.0, std::fabs(objective))) {
             ++rens_done_;
             last_rens_objective_ = objective;
             return search(tree, Kind::rens);
@@ -115,8 +116,7 @@ bool NeighbourhoodSearch::search(glp_tree* tree, Kind kind) {
     const int n = glp_get_num_cols(q);
     const bool have_incumbent = glp_mip_status(q) == GLP_FEAS;
     const double left_s = std::chrono::duration<double>(stop_at - Clock::now()).count();
-    const double limit_s =
-        std::min(have_incumbent ? sub_time_limit_s : first_time_limit_s, left_s);
+    const double limit_s = std::min(have_incumbent ? sub_time_limit_s : first_time_limit_s, left_s);
     if (limit_s < 0.05 || (cancel && cancel->load())) return false;
 
     glp_prob* sub = glp_create_prob();

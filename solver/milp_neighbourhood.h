@@ -4,8 +4,9 @@
 // optimum in well under a second, but its own search finds good schedules late: proving the
 // optimum is a matter of finding it. Two classic neighbourhoods do that (Berthold, "RENS", 2014;
 // Danna, Rothberg and Le Pape, "RINS", 2005), each a small MILP solved by GLPK itself:
-//   RENS  at the root, after the LP and after the first round of cuts: every binary the LP
-//         relaxation sets to 0 or 1 is fixed there, the fractional ones are searched.
+//   RENS  at the root, after the LP and after the first round of cuts (up to four rounds while
+//         no schedule is known): every binary the LP relaxation sets to 0 or 1 is fixed
+//         there, the fractional ones are searched.
 //   RINS  every few branch-and-bound nodes once a schedule is known: every binary on which the
 //         node's LP and the best schedule agree is fixed, the rest searched, and only a
 //         schedule that uses less energy than the best is accepted.
@@ -25,11 +26,11 @@ namespace tp {
 
 struct NeighbourhoodSearch {
     // Limits.
-    int rens_rounds = 2;           // root LPs (relaxation, then after cuts) that get a RENS
-    int rens_rounds_unsolved = 4;  // ... while no schedule is known yet
-    int rins_every_nodes = 10;     // branch-and-bound nodes between two RINS
-    int rins_max = 60;             // RINS calls per solve
-    double sub_time_limit_s = 1;   // per sub-MILP once a schedule is known
+    int rens_rounds = 2;            // root LPs (relaxation, then after cuts) that get a RENS
+    int rens_rounds_unsolved = 4;   // ... while no schedule is known yet
+    int rins_every_nodes = 10;      // branch-and-bound nodes between two RINS
+    int rins_max = 60;              // RINS calls per solve
+    double sub_time_limit_s = 1;    // per sub-MILP once a schedule is known
     double first_time_limit_s = 3;  // per sub-MILP while none is (callers scale it with theirs)
     // Neither is ever past `stop_at`.
     std::chrono::steady_clock::time_point stop_at;

@@ -30,8 +30,8 @@ PlanSolution solve_plan(const TrainingGraph& graph, const CostModel& costs,
     // At that budget only "page everything" fits: each step holds just its own inputs and
     // output, so every output read two or more steps later is paged out and back in.
     const int64_t paged = page_everything_storage_bytes(graph);
-    s.min_feasible_exact = costs.paging_available() && options.allow_paging &&
-                           paged <= costs.storage_capacity_bytes;
+    s.min_feasible_exact =
+        costs.paging_available() && options.allow_paging && paged <= costs.storage_capacity_bytes;
     if (!costs.paging_available() || !options.allow_paging)
         s.min_feasible_bound_reason = "no paging";
     else if (!s.min_feasible_exact)

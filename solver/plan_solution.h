@@ -14,9 +14,9 @@ namespace tp {
 struct PlanSolution {
     SolveResult result;
     SolveOptions options;
-    double floor_energy_j = 0.0;            // store-all energy: no schedule of this plan uses less
-    double floor_time_s = 0.0;              // store-all time: no schedule is faster
-    int64_t store_all_peak_bytes = 0;       // at or above this budget the floor is reached
+    double floor_energy_j = 0.0;       // store-all energy: no schedule of this plan uses less
+    double floor_time_s = 0.0;         // store-all time: no schedule is faster
+    int64_t store_all_peak_bytes = 0;  // at or above this budget the floor is reached
     // No schedule fits below. Exact when paging is on and the storage holds every output that
     // paging everything would store (then that schedule fits it); otherwise a lower bound, and
     // `min_feasible_bound_reason` says why.

@@ -190,7 +190,7 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     neighbourhood.stop_at = stop_at;
     neighbourhood.cancel = options.cancel;
     // Without a schedule the user gets nothing: a RENS may then take up to a quarter of the
-    // limit; once one is known, each neighbourhood gets 1 s.
+    // limit; once one is known, each neighbourhood gets 1 s (a quarter of short limits).
     neighbourhood.first_time_limit_s = 0.25 * options.time_limit_s;
     neighbourhood.sub_time_limit_s = std::min(1.0, 0.25 * options.time_limit_s);
     state.neighbourhood = &neighbourhood;
@@ -292,10 +292,9 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         SolveOptions first = options;
         first.progress = nullptr;
         first.time_limit_s = 0.2 * options.time_limit_s;
-        const MilpRun r = run_glpk(narrow, {}, first, start,
-                                   std::min(stop_at, start + std::chrono::duration_cast<Clock::duration>(
-                                                                 std::chrono::duration<double>(
-                                                                     first.time_limit_s))));
+        const auto first_stop = start + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(first.time_limit_s));
+        const MilpRun r = run_glpk(narrow, {}, first, start, std::min(stop_at, first_stop));
         result.stats.sub_mips += r.sub_mips;
         result.stats.neighbourhood_improvements += r.neighbourhood_improvements;
         std::vector<double> x;

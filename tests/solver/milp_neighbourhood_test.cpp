@@ -94,8 +94,8 @@ void on_event(glp_tree* tree, void* info) {
         // What GLPK now holds as its incumbent came from the neighbourhood: check the rows.
         glp_prob* p = glp_ios_get_prob(tree);
         double a = 0, b = 0;
-        for (int j = 1; j <= glp_get_num_cols(p) &&
-                        static_cast<size_t>(j) <= run->knapsack->value.size();
+        for (int j = 1;
+             j <= glp_get_num_cols(p) && static_cast<size_t>(j) <= run->knapsack->value.size();
              ++j) {
             a += run->knapsack->weight_a[static_cast<size_t>(j - 1)] * glp_mip_col_val(p, j);
             b += run->knapsack->weight_b[static_cast<size_t>(j - 1)] * glp_mip_col_val(p, j);
@@ -107,8 +107,7 @@ void on_event(glp_tree* tree, void* info) {
 
 // GLPK with its own heuristics and cuts off, so what finds schedules early is the neighbourhood.
 double solve_with_neighbourhood(const Knapsack& k, std::unique_ptr<NeighbourhoodSearch>& used,
-                                SearchRun& run,
-                                const std::atomic<bool>* cancel) {
+                                SearchRun& run, const std::atomic<bool>* cancel) {
     glp_term_out(GLP_OFF);
     glp_prob* p = load(k);
     glp_smcp lp;

@@ -55,10 +55,8 @@ TEST(PlanSolution, AnExactSmallestBudgetIsFeasibleInTheExhaustiveSearch) {
                 continue;
             }
             ++exact;
-            const testing::BruteForceResult b =
-                testing::brute_force_optimum(c.graph, c.costs, o);
-            EXPECT_TRUE(b.feasible) << c.description << " with " << capacity
-                                    << " B of storage";
+            const testing::BruteForceResult b = testing::brute_force_optimum(c.graph, c.costs, o);
+            EXPECT_TRUE(b.feasible) << c.description << " with " << capacity << " B of storage";
         }
     }
     EXPECT_GT(exact, 10);

@@ -2,10 +2,10 @@
 // its output elements) in nanojoules and nanoseconds; paging costs per byte, writes 4× reads.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "engine/cost_model.h"
 #include "engine/device.h"
