@@ -59,6 +59,12 @@ std::string format_count(int64_t n) {
     return n < 0 ? "-" + out : out;
 }
 
+std::string format_seconds(double s) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3g s", s);
+    return buf;
+}
+
 std::string format_macs(int64_t macs) {
     char buf[64];
     double m = static_cast<double>(macs);

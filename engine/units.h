@@ -15,5 +15,6 @@ std::string format_bytes(int64_t bytes);  // "812 B", "183.2 KiB", "4.50 MiB"
 Result<int64_t> parse_bytes(const std::string& text);
 std::string format_count(int64_t n);    // "11,689,512"
 std::string format_macs(int64_t macs);  // "1.82 G", "12.8 M", "950 k"
+std::string format_seconds(double s);   // "10 s", "0.25 s", "1.5 s"
 
 }  // namespace tp

@@ -430,10 +430,10 @@ SolveResult ChainDpScheduler::solve(const TrainingGraph& graph, const CostModel&
     dp.time_left = options.deadline_s * (1 - 1e-12) - base_time;  // never past it on replay
 
     auto stopped = [&]() {
-        result.status = dp.stopped ? SolveStatus::cancelled : SolveStatus::error;
+        result.status = dp.stopped ? SolveStatus::cancelled : SolveStatus::time_limit;
         result.message = dp.stopped ? "cancelled"
                                     : "dp did not finish within the time limit of " +
-                                          std::to_string(options.time_limit_s) + " s";
+                                          format_seconds(options.time_limit_s);
         return finish();
     };
 

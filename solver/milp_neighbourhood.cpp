@@ -12,11 +12,12 @@ constexpr double kIntegral = 1e-6;  // an LP value this close to 0 or 1 counts a
 
 struct SubSearch {
     const std::atomic<bool>* cancel = nullptr;
+    Clock::time_point stop_at;  // GLPK checks tm_lim only between nodes; root cuts can run long
 };
 
 void on_sub_event(glp_tree* tree, void* info) {
     const auto* s = static_cast<const SubSearch*>(info);
-    if (s->cancel && s->cancel->load()) glp_ios_terminate(tree);
+    if ((s->cancel && s->cancel->load()) || Clock::now() >= s->stop_at) glp_ios_terminate(tree);
 }
 
 bool is_binary(glp_prob* p, int j) {
@@ -172,7 +173,10 @@ bool NeighbourhoodSearch::search(glp_tree* tree, Kind kind) {
     lp.presolve = GLP_ON;
     lp.tm_lim = static_cast<int>(limit_s * 1000.0);
     if (glp_simplex(sub, &lp) == 0 && glp_get_status(sub) == GLP_OPT) {
-        SubSearch info{cancel};
+        const auto sub_stop =
+            std::min(stop_at, Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                 std::chrono::duration<double>(limit_s)));
+        SubSearch info{cancel, sub_stop};
         glp_iocp parm;
         glp_init_iocp(&parm);
         parm.msg_lev = GLP_MSG_OFF;

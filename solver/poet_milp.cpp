@@ -34,6 +34,8 @@ struct SearchState {
     double bound = -1e300;
     double incumbent = 1e300;
     bool cancelled = false;
+    Clock::time_point stop_at = Clock::time_point::max();
+    bool timed_out = false;  // stopped by us at stop_at (GLPK checks tm_lim only between nodes)
     int64_t branch_nodes = 0;
     double first_schedule_s = -1.0;                // since `start`, -1 while none
     NeighbourhoodSearch* neighbourhood = nullptr;  // RENS/RINS, or null
@@ -61,6 +63,9 @@ void on_tree_event(glp_tree* tree, void* info) {
         s->incumbent = std::min(s->incumbent, glp_mip_obj_val(mip));
     if (s->options->cancel && s->options->cancel->load()) {
         s->cancelled = true;
+        glp_ios_terminate(tree);
+    } else if (Clock::now() >= s->stop_at) {
+        s->timed_out = true;
         glp_ios_terminate(tree);
     }
     if (s->options->progress &&
@@ -129,7 +134,8 @@ struct MilpRun {
     int lp_ret = 0, ret = 0, mip_status = GLP_UNDEF;
     std::vector<double> x;  // 0-based columns of the best schedule, empty for none
     double objective_j = 0.0, bound_j = 0.0;
-    bool proven = false, cancelled = false;
+    double lp_bound_j = 0.0;  // the root LP relaxation, when solved
+    bool proven = false, cancelled = false, timed_out = false;
     double first_schedule_s = -1.0;  // since `start`, -1 for none
     int64_t branch_nodes = 0;
     int sub_mips = 0, neighbourhood_improvements = 0;
@@ -141,6 +147,7 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     SearchState state;
     state.options = &options;
     state.start = start;
+    state.stop_at = stop_at;
     state.constant = 0.0;      // the objective carries the constant itself
     std::vector<double> warm;  // 1-based for GLPK
     if (!warm_x.empty()) {
@@ -163,11 +170,13 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     run.lp_ret = glp_simplex(lp, &lp_parm);
     if (run.lp_ret != 0 || glp_get_status(lp) != GLP_OPT) {
         run.lp_infeasible = run.lp_ret == GLP_ENOPFS || glp_get_status(lp) == GLP_NOFEAS;
+        run.timed_out = run.lp_ret == GLP_ETMLIM || seconds_left() <= 0;
         glp_delete_prob(lp);
         return run;
     }
     run.lp_solved = true;
     state.bound = glp_get_obj_val(lp);
+    run.lp_bound_j = state.bound * unit;
 
     glp_iocp parm;
     glp_init_iocp(&parm);
@@ -202,6 +211,7 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     run.sub_mips = neighbourhood.sub_mips;
     run.neighbourhood_improvements = neighbourhood.improvements;
     run.cancelled = state.cancelled;
+    run.timed_out = state.timed_out || run.ret == GLP_ETMLIM;
     run.mip_status = glp_mip_status(lp);
     if (run.mip_status == GLP_OPT || run.mip_status == GLP_FEAS) {
         run.x.resize(model.columns().size());
@@ -220,6 +230,15 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     glp_delete_prob(lp);
     return run;
 }
+
+// The recompute-only family one hop deeper than the main one, searched when the main family
+// cannot recompute its way under the budget.
+struct Deeper {
+    bool found = false;
+    int depth = 0;  // its recompute depth
+    Schedule schedule;
+    double energy_j = 0.0, bound_j = 0.0;
+};
 
 // The energy the model gives a full column assignment.
 double model_energy(const PoetModel& model, const std::vector<double>& x) {
@@ -277,13 +296,23 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         if (t >= 0 && (first_schedule_s < 0 || t < first_schedule_s)) first_schedule_s = t;
     };
     {
+        // Where the greedy stalls (a stage over budget with nothing left to page across it),
+        // paging everything may still fit: at the smallest feasible budget it is the one
+        // schedule known to fit, and a dear start beats none.
         std::vector<double> x;
         auto start_decisions = model.greedy_paging();
-        if (start_decisions && model.assignment(*start_decisions, x)) {
+        if ((start_decisions && model.assignment(*start_decisions, x)) ||
+            model.assignment(model.page_everything(), x)) {
             warm = x;
             first_schedule_s = seconds_since(start);
         }
     }
+    // A depth-limited family may be unable to recompute its way under the budget and then has to
+    // page, which is dear on some boards (mcunet on the STM32H743 at 5.2 MiB: 9.8× the floor
+    // within 1 hop, 1.16× recomputing within 2 hops). Then recompute-only one hop deeper is
+    // searched too, in what is left of that fifth; its schedule wins if it is cheaper, and the
+    // status and bound then cover both families. Not when the caller chose the depth.
+    Deeper deeper;
     if (family.recompute && family.paging && reduced.costs.paging_available()) {
         PoetFamily recompute_only = family;
         recompute_only.paging = false;
@@ -292,15 +321,30 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         SolveOptions first = options;
         first.progress = nullptr;
         first.time_limit_s = 0.2 * options.time_limit_s;
-        const auto first_stop = start + std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(first.time_limit_s));
-        const MilpRun r = run_glpk(narrow, {}, first, start, std::min(stop_at, first_stop));
+        const auto first_stop =
+            std::min(stop_at, start + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(first.time_limit_s)));
+        const MilpRun r = run_glpk(narrow, {}, first, start, first_stop);
         result.stats.sub_mips += r.sub_mips;
         result.stats.neighbourhood_improvements += r.neighbourhood_improvements;
         std::vector<double> x;
         if (!r.x.empty() && model.assignment(narrow.decisions(r.x), x)) {
             first_at(r.first_schedule_s);
             if (warm.empty() || model_energy(model, x) < model_energy(model, warm)) warm = x;
+        }
+        if (r.lp_infeasible && family.recompute_depth > 0 && options.recompute_depth < 0) {
+            recompute_only.recompute_depth = family.recompute_depth + 1;
+            const PoetModel deep(reduced.graph, reduced.costs, options.ram_budget_bytes,
+                                 options.deadline_s, recompute_only, fused);
+            const MilpRun d = run_glpk(deep, {}, first, start, first_stop);
+            result.stats.sub_mips += d.sub_mips;
+            result.stats.neighbourhood_improvements += d.neighbourhood_improvements;
+            if (!d.x.empty()) {
+                first_at(d.first_schedule_s);
+                deeper = {true, recompute_only.recompute_depth,
+                          expand_schedule(reduced, deep.schedule(deep.decisions(d.x))),
+                          d.objective_j, d.bound_j};
+            }
         }
     }
     result.stats.warm_started = !warm.empty();
@@ -311,20 +355,46 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     result.stats.first_schedule_s = first_schedule_s;
     result.stats.sub_mips += run.sub_mips;
     result.stats.neighbourhood_improvements += run.neighbourhood_improvements;
-    if (!run.lp_solved) {
-        result.status = run.lp_infeasible ? SolveStatus::infeasible : SolveStatus::error;
-        result.message = run.lp_infeasible ? "no " + name_ + " schedule fits the budget " +
-                                                 format_bytes(options.ram_budget_bytes)
-                                           : "the LP relaxation did not solve (GLPK code " +
-                                                 std::to_string(run.lp_ret) + ")";
+    const bool main_infeasible = run.lp_infeasible || run.mip_status == GLP_NOFEAS;
+    if (main_infeasible && !deeper.found) {
+        result.status = SolveStatus::infeasible;
+        result.message =
+            "no " + name_ + " schedule fits the budget " + format_bytes(options.ram_budget_bytes);
         return finish();
     }
-    const bool have = !run.x.empty();
+    // The best schedule: GLPK's, or the warm start when GLPK stopped before it took it (a time
+    // limit shorter than the root LP and cuts); the bound is then the root LP's, or the
+    // store-all floor (every first computation, no schedule costs less) when even that did not
+    // solve.
+    std::vector<double> best_x = run.x;
+    double objective = run.objective_j, bound = run.bound_j;
+    bool proven = run.proven;
+    if (best_x.empty() && !warm.empty()) {
+        best_x = warm;
+        objective = model_energy(model, warm);
+        bound = std::min(objective, run.lp_solved ? run.lp_bound_j : model.constant_cost());
+        proven = false;
+    }
+    if (deeper.found && (best_x.empty() || deeper.energy_j < objective * (1 - 1e-9))) {
+        // The deeper recompute-only schedule wins: the claim now covers both families, so the
+        // bound is the lower of theirs (the main family's root LP, or the floor, when its
+        // search ended without one).
+        const double main_bound = main_infeasible   ? deeper.bound_j
+                                  : !best_x.empty() ? bound
+                                  : run.lp_solved   ? run.lp_bound_j
+                                                    : model.constant_cost();
+        objective = deeper.energy_j;
+        bound = std::min({objective, deeper.bound_j, main_bound});
+        proven = objective - bound <= options.relative_gap * objective;
+        result.schedule = std::move(deeper.schedule);
+        result.stats.recompute_only_depth = deeper.depth;
+    } else if (!best_x.empty()) {
+        result.schedule = expand_schedule(reduced, model.schedule(model.decisions(best_x)));
+    }
+    const bool have = result.has_schedule();
     if (have) {
-        result.schedule = expand_schedule(reduced, model.schedule(model.decisions(run.x)));
-        const double objective = run.objective_j;
-        result.status = run.proven ? SolveStatus::optimal : SolveStatus::feasible;
-        result.lower_bound_j = run.bound_j;
+        result.status = proven ? SolveStatus::optimal : SolveStatus::feasible;
+        result.lower_bound_j = bound;
         attach_replay(result, graph, costs, options);
         if (result.status == SolveStatus::optimal || result.status == SolveStatus::feasible) {
             if (std::fabs(result.energy_j - objective) > 1e-6 * std::max(1e-12, objective)) {
@@ -338,14 +408,20 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
                     ? std::max(0.0, (result.energy_j - result.lower_bound_j) / result.energy_j)
                     : 0.0;
         }
-    } else if (run.mip_status == GLP_NOFEAS) {
-        result.status = SolveStatus::infeasible;
-        result.message =
-            "no " + name_ + " schedule fits the budget " + format_bytes(options.ram_budget_bytes);
+    } else if (run.cancelled) {
+        result.status = SolveStatus::cancelled;
+    } else if (run.timed_out) {
+        // Stopped by the clock (ours or GLPK's) with neither a schedule nor a proof.
+        result.status = SolveStatus::time_limit;
+        result.message = "no schedule found within the time limit of " +
+                         format_seconds(options.time_limit_s) +
+                         "; raise the time limit, or the budget";
     } else {
-        result.status = run.cancelled ? SolveStatus::cancelled : SolveStatus::error;
-        result.message = "no schedule found within the time limit (GLPK code " +
-                         std::to_string(run.ret) + "); raise --time-limit";
+        result.status = SolveStatus::error;
+        result.message =
+            run.lp_solved
+                ? "GLPK's branch and cut failed (code " + std::to_string(run.ret) + ")"
+                : "the LP relaxation did not solve (GLPK code " + std::to_string(run.lp_ret) + ")";
     }
     if (run.cancelled && result.status != SolveStatus::error) {
         result.message =

@@ -14,6 +14,8 @@ const char* solve_status_name(SolveStatus s) {
             return "infeasible";
         case SolveStatus::cancelled:
             return "cancelled";
+        case SolveStatus::time_limit:
+            return "time_limit";
         case SolveStatus::error:
             return "error";
     }

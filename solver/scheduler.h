@@ -24,6 +24,8 @@ enum class SolveStatus {
     feasible,    // fits the budget; `lower_bound_j` and `gap` say how far from proven
     infeasible,  // no schedule of this solver fits; `message` gives the smallest feasible budget
     cancelled,   // stopped by the caller; a schedule is attached when one was found
+    time_limit,  // the time limit passed before any schedule was found: neither a schedule nor a
+                 // proof that none fits (a longer limit may find one)
     error        // a bug or an internal solver failure, described in `message`
 };
 const char* solve_status_name(SolveStatus s);
@@ -55,10 +57,13 @@ struct SolveStats {
     int reduced_nodes = 0;  // after fusing chains the solver can treat as one node
     int variables = 0, binaries = 0, constraints = 0;
     int recompute_depth = 0;  // 0: the exact family; N: recomputation within N hops of its use
+    // N > 0: the schedule is recompute-only within N hops (searched because the main family could
+    // not recompute its way under the budget), and status and bound cover both families.
+    int recompute_only_depth = 0;
     int64_t branch_nodes = 0;
     bool warm_started = false;
     double first_schedule_s = -1.0;  // when the first schedule was known (-1: never, or no search)
-    int sub_mips = 0;                    // RENS/RINS neighbourhoods searched (milp_neighbourhood.h)
+    int sub_mips = 0;                // RENS/RINS neighbourhoods searched (milp_neighbourhood.h)
     int neighbourhood_improvements = 0;  // of which found a schedule better than the best so far
 };
 

@@ -42,6 +42,10 @@ QString cellToolTip(const QString& board, qint64 budget, const CompareCell& c) {
         if (c.status == QLatin1String("feasible"))
             text += QStringLiteral("\ngap %1%").arg(QLocale().toString(c.gap * 100, 'f', 2));
     }
+    if (c.status == QLatin1String("time_limit"))
+        text += QStringLiteral(
+            "\nno schedule found within the time limit, and no proof that "
+            "none fits: a longer limit may find one");
     return text;
 }
 
@@ -53,6 +57,7 @@ QString CompareView::cellText(const CompareCell& c) {
         return QStringLiteral("%1 (gap %2%)")
             .arg(formatMillijoules(c.energy_j * 1e3), QLocale().toString(c.gap * 100, 'f', 1));
     if (c.status == QLatin1String("pending")) return QStringLiteral("…");
+    if (c.status == QLatin1String("time_limit")) return tr("time limit");
     return c.status;  // infeasible, cancelled, error
 }
 

@@ -221,6 +221,10 @@ void SolveSummary::setSolution(const PlanSolution& s, qint64 sram_bytes) {
             color = kQuiet;
             status = r.has_schedule() ? tr("Cancelled · best schedule so far") : tr("Cancelled");
             break;
+        case SolveStatus::time_limit:
+            color = kQuiet;
+            status = tr("No schedule within the time limit");
+            break;
         case SolveStatus::error:
             color = kInfeasible;
             status = tr("Solver error");
@@ -233,12 +237,15 @@ void SolveSummary::setSolution(const PlanSolution& s, qint64 sram_bytes) {
     busy_->hide();
 
     const qint64 budget = s.options.ram_budget_bytes;
+    QString family;
+    if (r.stats.recompute_only_depth > 0)
+        family = tr(" · recompute-only within %1 hops").arg(r.stats.recompute_only_depth);
+    else if (r.stats.recompute_depth == 1)
+        family = tr(" · recompute within 1 hop");
+    else if (r.stats.recompute_depth > 1)
+        family = tr(" · recompute within %1 hops").arg(r.stats.recompute_depth);
     solver_->setText(tr("%1 · %2").arg(QString::fromStdString(r.solver), seconds(r.solve_time_s)) +
-                     (r.stats.recompute_depth > 0
-                          ? (r.stats.recompute_depth == 1
-                                 ? tr(" · recompute within 1 hop")
-                                 : tr(" · recompute within %1 hops").arg(r.stats.recompute_depth))
-                          : QString()));
+                     family);
     QString search;
     if (r.stats.branch_nodes > 0 || r.stats.sub_mips > 0)
         search = tr("\n%1 branch-and-bound nodes; %2 neighbourhood searches, %3 of them found a "

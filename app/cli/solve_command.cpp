@@ -91,7 +91,12 @@ void print_solution(const TrainingGraph& g, const Device& d, const PlanSolution&
     if (r.status == SolveStatus::feasible)
         std::printf(" (proven gap %.2f%%, bound %s)", 100.0 * r.gap,
                     joules(r.lower_bound_j).c_str());
-    if (r.stats.recompute_depth > 0)
+    if (r.stats.recompute_only_depth > 0)
+        std::printf(" — among schedules that recompute within %d hop%s of a value's use and "
+                    "page, or within %d hops without paging (this one)",
+                    r.stats.recompute_depth, r.stats.recompute_depth == 1 ? "" : "s",
+                    r.stats.recompute_only_depth);
+    else if (r.stats.recompute_depth > 0)
         std::printf(" — among schedules that recompute within %d hop%s of a value's use",
                     r.stats.recompute_depth, r.stats.recompute_depth == 1 ? "" : "s");
     std::printf("\n");
@@ -126,6 +131,8 @@ int exit_code(SolveStatus s) {
             return 0;
         case SolveStatus::cancelled:
             return 130;
+        case SolveStatus::time_limit:
+            return 3;  // neither a schedule nor a proof: a longer limit may find one
         default:
             return 1;
     }
@@ -181,7 +188,8 @@ int run_solve(const std::vector<std::string>& argv) {
         std::cout << j.dump(2) << "\n";
     else
         print_solution(*graph, *device, s);
-    if (s.result.status == SolveStatus::infeasible || s.result.status == SolveStatus::error)
+    if (s.result.status == SolveStatus::infeasible || s.result.status == SolveStatus::error ||
+        s.result.status == SolveStatus::time_limit)
         std::fprintf(stderr, "trainplan: error: %s\n", s.result.message.c_str());
     return exit_code(s.result.status);
 }

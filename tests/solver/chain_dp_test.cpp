@@ -492,8 +492,8 @@ TEST(ChainDp, CancelAndTimeLimit) {
     o.cancel = nullptr;
     o.time_limit_s = 1e-9;
     SolveResult r = ChainDpScheduler().solve(g, costs, o);
-    EXPECT_EQ(r.status, SolveStatus::error);
-    EXPECT_NE(r.message.find("time limit"), std::string::npos) << r.message;
+    EXPECT_EQ(r.status, SolveStatus::time_limit);
+    EXPECT_NE(r.message.find("time limit of 1e-09 s"), std::string::npos) << r.message;
 }
 
 TEST(ChainDp, StoreAllWhenItFitsAndInfeasibleBelowTheSmallestStep) {

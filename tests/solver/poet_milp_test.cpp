@@ -189,6 +189,63 @@ TEST(PoetMilp, NeverWorseThanTheRecomputeOnlyScheduleItStartsFrom) {
     EXPECT_LE(full.energy_j, narrow.energy_j * (1 + 1e-9));
 }
 
+TEST(PoetMilp, RecomputesOnlyOneHopDeeperWhenOneHopCannotReachTheBudget) {
+    // mcunet on the STM32H743 at 5.24 MiB: recompute within 1 hop cannot fit without paging,
+    // and paging into the 1 MiB flash bank is dear. Within 1 hop the best schedule found cost
+    // 9.8× the floor; recompute-only within 2 hops fits at about 1.16×.
+    const testing::ZooOnBoard z = testing::zoo_on_board("mcunet", "stm32h743");
+    SolveOptions o;
+    o.ram_budget_bytes = 5'492'608;
+    o.time_limit_s = 5;
+    const double floor = StoreAllScheduler().solve(z.graph, z.costs, {}).energy_j;
+    const SolveResult deeper = PoetMilpScheduler().solve(z.graph, z.costs, o);
+    ASSERT_TRUE(deeper.status == SolveStatus::optimal || deeper.status == SolveStatus::feasible)
+        << deeper.message;
+    EXPECT_EQ(deeper.stats.recompute_depth, 1);
+    EXPECT_EQ(deeper.stats.recompute_only_depth, 2);
+    EXPECT_TRUE(deeper.replay.valid);
+    EXPECT_LE(deeper.replay.peak_ram_bytes, o.ram_budget_bytes);
+    for (const auto& step : deeper.schedule.steps) EXPECT_NE(step.op, StepOp::page_out);
+    EXPECT_LT(deeper.energy_j, 1.5 * floor);
+    EXPECT_LE(deeper.lower_bound_j, deeper.energy_j);
+    EXPECT_GE(deeper.lower_bound_j, floor * (1 - 1e-9));
+    // A depth the caller chose is the whole family: no deeper search, a dearer schedule.
+    o.recompute_depth = 1;
+    const SolveResult one_hop = PoetMilpScheduler().solve(z.graph, z.costs, o);
+    EXPECT_EQ(one_hop.stats.recompute_only_depth, 0);
+    if (one_hop.has_schedule()) {
+        EXPECT_TRUE(one_hop.replay.valid);
+        EXPECT_GT(one_hop.energy_j, deeper.energy_j);
+    }
+}
+
+TEST(PoetMilp, ATimeLimitBeforeTheRootLpReturnsTheStartOrSaysSo) {
+    auto net = build_zoo_model("mcunet");
+    auto g = derive_training_graph(*net, *make_preset(*net, "full"));
+    const CostModel costs = testing::per_mac_costs(*g);
+    SolveOptions o;
+    o.ram_budget_bytes = store_all_memory(*g).peak_bytes * 6 / 10;
+    o.time_limit_s = 1e-3;  // the root LP of ~3,600 columns alone takes far longer
+    // With paging the greedy start fits: it comes back, with a true bound and gap.
+    const SolveResult started = PoetMilpScheduler().solve(*g, costs, o);
+    ASSERT_EQ(started.status, SolveStatus::feasible) << started.message;
+    EXPECT_TRUE(started.stats.warm_started);
+    EXPECT_TRUE(started.replay.valid);
+    EXPECT_LE(started.replay.peak_ram_bytes, o.ram_budget_bytes);
+    EXPECT_LE(started.lower_bound_j, started.energy_j);
+    // No schedule costs less than store-all: the bound is at least that floor.
+    const double floor = StoreAllScheduler().solve(*g, costs, {}).energy_j;
+    EXPECT_GE(started.lower_bound_j, floor * (1 - 1e-9));
+    EXPECT_GT(started.gap, 0.0);
+    // Recompute only: no start, no LP, so neither a schedule nor a proof.
+    o.allow_paging = false;
+    const SolveResult none = PoetMilpScheduler().solve(*g, costs, o);
+    EXPECT_EQ(none.status, SolveStatus::time_limit) << none.message;
+    EXPECT_FALSE(none.has_schedule());
+    EXPECT_NE(none.message.find("time limit of 0.001 s"), std::string::npos) << none.message;
+    EXPECT_STREQ(solve_status_name(none.status), "time_limit");
+}
+
 TEST(PoetMilp, CancelStopsTheSearch) {
     auto net = build_zoo_model("mcunet");
     auto g = derive_training_graph(*net, *make_preset(*net, "full"));

@@ -145,6 +145,9 @@ TEST(CompareView, UnknownPointsAreIgnoredAndResetStartsOver) {
     view.setPoint("a", 1024, {"cancelled", 0, 0, 0, 0});
     EXPECT_EQ(view.cellText("a", 1024), "cancelled");
     EXPECT_TRUE(view.curve("a").isEmpty());
+    view.setPoint("a", 1024, {"time_limit", 0, 0, 0, 0});
+    EXPECT_EQ(view.cellText("a", 1024), "time limit");
+    EXPECT_TRUE(view.curve("a").isEmpty());
     view.reset({"a", "b"}, {1024, 4096});
     EXPECT_EQ(view.cellText("a", 1024), "…");
     EXPECT_TRUE(view.curve("a").isEmpty());

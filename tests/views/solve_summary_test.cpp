@@ -161,6 +161,31 @@ TEST_F(SolveSummaryTest, SolverTooltipCountsTheSearch) {
         << tip.toStdString();
 }
 
+TEST_F(SolveSummaryTest, SolverLineNamesTheFamilyOfTheSchedule) {
+    PlanSolution s = solve(solve(0).min_feasible_budget_bytes);
+    ASSERT_TRUE(s.result.has_schedule()) << s.result.message;
+    s.result.stats.recompute_depth = 1;
+    summary.setSolution(s, device_->sram_bytes);
+    EXPECT_TRUE(text("summarySolver").endsWith(QStringLiteral(" · recompute within 1 hop")))
+        << text("summarySolver").toStdString();
+    s.result.stats.recompute_only_depth = 2;
+    summary.setSolution(s, device_->sram_bytes);
+    EXPECT_TRUE(text("summarySolver").endsWith(QStringLiteral(" · recompute-only within 2 hops")))
+        << text("summarySolver").toStdString();
+}
+
+TEST_F(SolveSummaryTest, TimeLimitWithoutAScheduleSaysSo) {
+    PlanSolution s = solve(solve(0).min_feasible_budget_bytes);
+    s.result.status = SolveStatus::time_limit;
+    s.result.schedule = {};
+    s.result.message = "no schedule found within the time limit of 0.5 s; raise the time limit";
+    summary.setSolution(s, device_->sram_bytes);
+    EXPECT_EQ(summary.statusText(), QStringLiteral("No schedule within the time limit"));
+    EXPECT_EQ(text("summaryDetail"), QString::fromStdString(s.result.message));
+    EXPECT_FALSE(shown("summaryPeak"));
+    EXPECT_FALSE(shown("summaryEnergy"));
+}
+
 TEST_F(SolveSummaryTest, ErrorShowsItsMessage) {
     SolveOptions o;
     const PlanSolution s = solve_plan(*graph_, *costs_, "no-such-solver", o);
