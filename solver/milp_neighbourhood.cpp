@@ -92,7 +92,8 @@ bool NeighbourhoodSearch::run(glp_tree* tree) {
     const bool root = glp_ios_up_node(tree, glp_ios_curr_node(tree)) == 0;
     if (root) keep_root_cuts(tree);
     const bool have_incumbent = glp_mip_status(q) == GLP_FEAS;
-    if (root && rens_done_ < (have_incumbent ? rens_rounds : rens_rounds_unsolved)) {
+    const bool rens_unsolved = !have_incumbent || fallback_start;
+    if (root && rens_done_ < (rens_unsolved ? rens_rounds_unsolved : rens_rounds)) {
         const double objective = glp_get_obj_val(q);
         if (rens_done_ == 0 || std::fabs(objective - last_rens_objective_) >
                                    1e-9 * std::max(1.0, std::fabs(objective))) {
@@ -117,8 +118,11 @@ bool NeighbourhoodSearch::search(glp_tree* tree, Kind kind) {
     const int n = glp_get_num_cols(q);
     const bool have_incumbent = glp_mip_status(q) == GLP_FEAS;
     const double left_s = std::chrono::duration<double>(stop_at - Clock::now()).count();
-    const double limit_s = std::min(have_incumbent ? sub_time_limit_s : first_time_limit_s, left_s);
-    if (limit_s < 0.05 || (cancel && cancel->load())) return false;
+    const bool first = !have_incumbent || (kind == Kind::rens && fallback_start);
+    const double limit_s = std::min(first ? first_time_limit_s : sub_time_limit_s, left_s);
+    // Copying the problem, its LP and GLPK's root work take a few tenths of a second whatever
+    // the limit: with less time left than that, a search would only overrun it.
+    if (left_s < 0.3 || limit_s < 0.05 || (cancel && cancel->load())) return false;
 
     glp_prob* sub = glp_create_prob();
     glp_copy_prob(sub, original_, GLP_OFF);
@@ -167,15 +171,16 @@ bool NeighbourhoodSearch::search(glp_tree* tree, Kind kind) {
     }
     ++sub_mips;
     bool accepted = false;
+    // The LP and the branch and cut share the limit.
+    const auto sub_stop =
+        std::min(stop_at, Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                             std::chrono::duration<double>(limit_s)));
     glp_smcp lp;
     glp_init_smcp(&lp);
     lp.msg_lev = GLP_MSG_OFF;
     lp.presolve = GLP_ON;
     lp.tm_lim = static_cast<int>(limit_s * 1000.0);
     if (glp_simplex(sub, &lp) == 0 && glp_get_status(sub) == GLP_OPT) {
-        const auto sub_stop =
-            std::min(stop_at, Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                 std::chrono::duration<double>(limit_s)));
         SubSearch info{cancel, sub_stop};
         glp_iocp parm;
         glp_init_iocp(&parm);
@@ -184,8 +189,8 @@ bool NeighbourhoodSearch::search(glp_tree* tree, Kind kind) {
         parm.bt_tech = GLP_BT_BLB;
         parm.mir_cuts = GLP_ON;
         parm.mip_gap = 1e-4;
-        const double left = std::chrono::duration<double>(stop_at - Clock::now()).count();
-        parm.tm_lim = static_cast<int>(std::max(0.05, std::min(limit_s, left)) * 1000.0);
+        const double left = std::chrono::duration<double>(sub_stop - Clock::now()).count();
+        parm.tm_lim = static_cast<int>(std::max(0.05, left) * 1000.0);
         parm.cb_func = on_sub_event;
         parm.cb_info = &info;
         glp_intopt(sub, &parm);

@@ -32,6 +32,9 @@ struct NeighbourhoodSearch {
     int rins_max = 60;              // RINS calls per solve
     double sub_time_limit_s = 1;    // per sub-MILP once a schedule is known
     double first_time_limit_s = 3;  // per sub-MILP while none is (callers scale it with theirs)
+    // The schedule known at the start is only a fallback far from the optimum (paging
+    // everything): RENS then runs as if none were known, with its rounds and time.
+    bool fallback_start = false;
     // Neither is ever past `stop_at`.
     std::chrono::steady_clock::time_point stop_at;
     const std::atomic<bool>* cancel = nullptr;

@@ -35,11 +35,34 @@ struct SearchState {
     double incumbent = 1e300;
     bool cancelled = false;
     Clock::time_point stop_at = Clock::time_point::max();
+    Clock::time_point plain_branching_from = Clock::time_point::max();  // see above
     bool timed_out = false;  // stopped by us at stop_at (GLPK checks tm_lim only between nodes)
     int64_t branch_nodes = 0;
     double first_schedule_s = -1.0;                // since `start`, -1 while none
     NeighbourhoodSearch* neighbourhood = nullptr;  // RENS/RINS, or null
 };
+
+// GLPK's pseudo-cost branching first solves two LPs for every candidate it has no costs for
+// yet, with no callback in between and no look at the clock: on proxylessnas / STM32H743 one
+// such node took 6 s of a 10 s limit. Late in the limit the callback branches instead, on the
+// most fractional binary, towards the side its LP value leans to.
+void branch_most_fractional(glp_tree* tree) {
+    glp_prob* p = glp_ios_get_prob(tree);
+    int best = 0;
+    double best_frac = -1.0;
+    for (int j = 1; j <= glp_get_num_cols(p); ++j) {
+        if (!glp_ios_can_branch(tree, j)) continue;
+        const double v = glp_get_col_prim(p, j);
+        const double frac = std::min(v - std::floor(v), std::ceil(v) - v);
+        if (frac > best_frac) {
+            best_frac = frac;
+            best = j;
+        }
+    }
+    if (best == 0) return;
+    const double v = glp_get_col_prim(p, best);
+    glp_ios_branch_upon(tree, best, v - std::floor(v) >= 0.5 ? GLP_UP_BRNCH : GLP_DN_BRNCH);
+}
 
 void on_tree_event(glp_tree* tree, void* info) {
     auto* s = static_cast<SearchState*>(info);
@@ -49,6 +72,8 @@ void on_tree_event(glp_tree* tree, void* info) {
         glp_ios_heur_sol(tree, s->warm->data());
     }
     if (reason == GLP_IHEUR && s->neighbourhood && !s->cancelled) s->neighbourhood->run(tree);
+    if (reason == GLP_IBRANCH && Clock::now() >= s->plain_branching_from)
+        branch_most_fractional(tree);
     {
         int active = 0, alive = 0, total = 0;
         glp_ios_tree_size(tree, &active, &alive, &total);
@@ -127,8 +152,8 @@ glp_prob* load_model(const PoetModel& model, double cost_unit) {
 }
 
 // One GLPK branch and cut over `model`: LP relaxation, then glp_intopt with the warm start
-// (0-based columns, empty for none), the neighbourhood searches and the callback, until the
-// gap, `stop_at` or cancel.
+// (0-based columns, empty for none; `warm_is_fallback`: a start far from the optimum), the
+// neighbourhood searches and the callback, until the gap, `stop_at` or cancel.
 struct MilpRun {
     bool lp_solved = false, lp_infeasible = false;
     int lp_ret = 0, ret = 0, mip_status = GLP_UNDEF;
@@ -141,13 +166,17 @@ struct MilpRun {
     int sub_mips = 0, neighbourhood_improvements = 0;
 };
 
-MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x,
+MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool warm_is_fallback,
                  const SolveOptions& options, Clock::time_point start, Clock::time_point stop_at) {
     MilpRun run;
     SearchState state;
     state.options = &options;
     state.start = start;
     state.stop_at = stop_at;
+    // The last third of the limit (at least the last second) branches without pseudo-costs.
+    state.plain_branching_from =
+        stop_at - std::chrono::duration_cast<Clock::duration>(
+                      std::chrono::duration<double>(std::max(1.0, options.time_limit_s / 3.0)));
     state.constant = 0.0;      // the objective carries the constant itself
     std::vector<double> warm;  // 1-based for GLPK
     if (!warm_x.empty()) {
@@ -192,7 +221,7 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     // With a warm start, RENS and RINS improve on it sooner than GLPK's feasibility pump; without
     // one (tight budgets on boards with a small or slow store), the pump finds first schedules
     // that RENS misses.
-    parm.fp_heur = warm_x.empty() ? GLP_ON : GLP_OFF;
+    parm.fp_heur = warm_x.empty() || warm_is_fallback ? GLP_ON : GLP_OFF;
     parm.mip_gap = options.relative_gap;
     parm.tm_lim = static_cast<int>(std::max(1.0, seconds_left() * 1000.0));
     NeighbourhoodSearch neighbourhood(lp);
@@ -202,6 +231,7 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     // limit; once one is known, each neighbourhood gets 1 s (a quarter of short limits).
     neighbourhood.first_time_limit_s = 0.25 * options.time_limit_s;
     neighbourhood.sub_time_limit_s = std::min(1.0, 0.25 * options.time_limit_s);
+    neighbourhood.fallback_start = warm_is_fallback;
     state.neighbourhood = &neighbourhood;
     parm.cb_func = on_tree_event;
     parm.cb_info = &state;
@@ -291,6 +321,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     // internal flash, the greedy start is poor and RENS alone may find nothing better).
     // The cheaper one goes to GLPK.
     std::vector<double> warm;
+    bool warm_is_fallback = false;  // paging everything: the search runs as if it had no start
     double first_schedule_s = -1.0;
     auto first_at = [&](double t) {
         if (t >= 0 && (first_schedule_s < 0 || t < first_schedule_s)) first_schedule_s = t;
@@ -298,14 +329,18 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     {
         // Where the greedy stalls (a stage over budget with nothing left to page across it),
         // paging everything may still fit: at the smallest feasible budget it is the one
-        // schedule known to fit, and a dear start beats none.
+        // schedule known to fit, and a dear start beats none. It is far from the optimum, so
+        // the search then runs as without a start (feasibility pump, long RENS): with the pump
+        // off, proxylessnas at its smallest budget ended at 4.0× the floor instead of 1.8×.
         std::vector<double> x;
         auto start_decisions = model.greedy_paging();
-        if ((start_decisions && model.assignment(*start_decisions, x)) ||
-            model.assignment(model.page_everything(), x)) {
+        if (start_decisions && model.assignment(*start_decisions, x)) {
             warm = x;
-            first_schedule_s = seconds_since(start);
+        } else if (model.assignment(model.page_everything(), x)) {
+            warm = x;
+            warm_is_fallback = true;
         }
+        if (!warm.empty()) first_schedule_s = seconds_since(start);
     }
     // A depth-limited family may be unable to recompute its way under the budget and then has to
     // page, which is dear on some boards (mcunet on the STM32H743 at 5.2 MiB: 9.8× the floor
@@ -324,19 +359,22 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         const auto first_stop =
             std::min(stop_at, start + std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(first.time_limit_s)));
-        const MilpRun r = run_glpk(narrow, {}, first, start, first_stop);
+        const MilpRun r = run_glpk(narrow, {}, false, first, start, first_stop);
         result.stats.sub_mips += r.sub_mips;
         result.stats.neighbourhood_improvements += r.neighbourhood_improvements;
         std::vector<double> x;
         if (!r.x.empty() && model.assignment(narrow.decisions(r.x), x)) {
             first_at(r.first_schedule_s);
-            if (warm.empty() || model_energy(model, x) < model_energy(model, warm)) warm = x;
+            if (warm.empty() || model_energy(model, x) < model_energy(model, warm)) {
+                warm = x;
+                warm_is_fallback = false;
+            }
         }
         if (r.lp_infeasible && family.recompute_depth > 0 && options.recompute_depth < 0) {
             recompute_only.recompute_depth = family.recompute_depth + 1;
             const PoetModel deep(reduced.graph, reduced.costs, options.ram_budget_bytes,
                                  options.deadline_s, recompute_only, fused);
-            const MilpRun d = run_glpk(deep, {}, first, start, first_stop);
+            const MilpRun d = run_glpk(deep, {}, false, first, start, first_stop);
             result.stats.sub_mips += d.sub_mips;
             result.stats.neighbourhood_improvements += d.neighbourhood_improvements;
             if (!d.x.empty()) {
@@ -349,7 +387,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     }
     result.stats.warm_started = !warm.empty();
 
-    const MilpRun run = run_glpk(model, warm, options, start, stop_at);
+    const MilpRun run = run_glpk(model, warm, warm_is_fallback, options, start, stop_at);
     result.stats.branch_nodes = run.branch_nodes;
     first_at(run.first_schedule_s);
     result.stats.first_schedule_s = first_schedule_s;
