@@ -1,0 +1,251 @@
+#include "solver/glpk_branch_and_cut.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "solver/milp_neighbourhood.h"
+
+namespace tp {
+
+double seconds_since(MilpClock::time_point start) {
+    return std::chrono::duration<double>(MilpClock::now() - start).count();
+}
+
+namespace {
+
+using Clock = MilpClock;
+
+struct SearchState {
+    const SolveOptions* options = nullptr;
+    Clock::time_point start;
+    const std::vector<double>* warm = nullptr;  // 1-based column values, or null
+    bool warm_given = false;
+    double constant = 0.0;
+    double unit = 1.0;  // objective scale: GLPK's objective × unit = joules
+    double bound = -1e300;
+    double incumbent = 1e300;
+    bool cancelled = false;
+    Clock::time_point stop_at = Clock::time_point::max();
+    Clock::time_point plain_branching_from = Clock::time_point::max();  // see above
+    bool timed_out = false;  // stopped by us at stop_at (GLPK checks tm_lim only between nodes)
+    MilpYield yield;
+    int64_t branch_nodes = 0;
+    double first_schedule_s = -1.0;                // since `start`, -1 while none
+    NeighbourhoodSearch* neighbourhood = nullptr;  // RENS/RINS, or null
+};
+
+// GLPK's pseudo-cost branching first solves two LPs for every candidate it has no costs for
+// yet, with no callback in between and no look at the clock: on proxylessnas / STM32H743 one
+// such node took 6 s of a 10 s limit. Late in the limit the callback branches instead, on the
+// most fractional binary, towards the side its LP value leans to.
+void branch_most_fractional(glp_tree* tree) {
+    glp_prob* p = glp_ios_get_prob(tree);
+    int best = 0;
+    double best_frac = -1.0;
+    for (int j = 1; j <= glp_get_num_cols(p); ++j) {
+        if (!glp_ios_can_branch(tree, j)) continue;
+        const double v = glp_get_col_prim(p, j);
+        const double frac = std::min(v - std::floor(v), std::ceil(v) - v);
+        if (frac > best_frac) {
+            best_frac = frac;
+            best = j;
+        }
+    }
+    if (best == 0) return;
+    const double v = glp_get_col_prim(p, best);
+    glp_ios_branch_upon(tree, best, v - std::floor(v) >= 0.5 ? GLP_UP_BRNCH : GLP_DN_BRNCH);
+}
+
+bool yields(const SearchState& s) {
+    if (s.yield.other_j < 0) return false;
+    if (s.bound * s.unit >= s.yield.other_j * (1 - s.options->relative_gap)) return true;
+    return Clock::now() >= s.yield.at && s.incumbent * s.unit >= s.yield.other_j;
+}
+
+void on_tree_event(glp_tree* tree, void* info) {
+    auto* s = static_cast<SearchState*>(info);
+    const int reason = glp_ios_reason(tree);
+    if (reason == GLP_IHEUR && s->warm && !s->warm_given) {
+        s->warm_given = true;
+        glp_ios_heur_sol(tree, s->warm->data());
+    }
+    if (reason == GLP_IHEUR && s->neighbourhood && !s->cancelled) s->neighbourhood->run(tree);
+    if (reason == GLP_IBRANCH && Clock::now() >= s->plain_branching_from)
+        branch_most_fractional(tree);
+    {
+        int active = 0, alive = 0, total = 0;
+        glp_ios_tree_size(tree, &active, &alive, &total);
+        s->branch_nodes = total;
+    }
+    const int best = glp_ios_best_node(tree);
+    if (best != 0) s->bound = std::max(s->bound, glp_ios_node_bound(tree, best));
+    glp_prob* mip = glp_ios_get_prob(tree);
+    if (s->first_schedule_s < 0 && glp_mip_status(mip) == GLP_FEAS)
+        s->first_schedule_s = seconds_since(s->start);
+    if (reason == GLP_IBINGO || (reason == GLP_IHEUR && glp_mip_status(mip) == GLP_FEAS))
+        s->incumbent = std::min(s->incumbent, glp_mip_obj_val(mip));
+    if (s->options->cancel && s->options->cancel->load()) {
+        s->cancelled = true;
+        glp_ios_terminate(tree);
+    } else if (Clock::now() >= s->stop_at || yields(*s)) {
+        s->timed_out = true;
+        glp_ios_terminate(tree);
+    }
+    if (s->options->progress &&
+        (reason == GLP_IBINGO || reason == GLP_ISELECT || reason == GLP_IHEUR)) {
+        SolveProgress p;
+        p.elapsed_s = seconds_since(s->start);
+        p.best_energy_j = s->incumbent < 1e299 ? s->incumbent * s->unit + s->constant : 0.0;
+        p.bound_j = s->bound > -1e299 ? s->bound * s->unit + s->constant : s->constant;
+        p.phase = "branch and bound";
+        s->options->progress(p);
+    }
+}
+
+// Energies are millijoules and bytes run to millions: the objective is divided by `cost_unit`
+// (about the store-all energy) and GLPK scales rows and columns, or its simplex loses its way.
+glp_prob* load_model(const PoetModel& model, double cost_unit) {
+    glp_prob* lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MIN);
+    // The constant term (every node's first evaluation) is part of the objective, so GLPK's
+    // relative gap is relative to the whole energy, as the user reads it.
+    glp_set_obj_coef(lp, 0, model.constant_cost() / cost_unit);
+    const auto& cols = model.columns();
+    const auto& rows = model.rows();
+    glp_add_cols(lp, static_cast<int>(cols.size()));
+    for (size_t j = 0; j < cols.size(); ++j) {
+        const int c = static_cast<int>(j) + 1;
+        if (cols[j].binary) {
+            glp_set_col_kind(lp, c, GLP_BV);
+        } else {
+            glp_set_col_bnds(lp, c, cols[j].lower == cols[j].upper ? GLP_FX : GLP_DB, cols[j].lower,
+                             cols[j].upper);
+        }
+        glp_set_obj_coef(lp, c, cols[j].cost / cost_unit);
+    }
+    glp_add_rows(lp, static_cast<int>(rows.size()));
+    std::vector<int> ia{0}, ja{0};
+    std::vector<double> ar{0.0};
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const MilpRow& r = rows[i];
+        const int row = static_cast<int>(i) + 1;
+        const bool lo = r.lower > -1e299, up = r.upper < 1e299;
+        if (lo && up)
+            glp_set_row_bnds(lp, row, r.lower == r.upper ? GLP_FX : GLP_DB, r.lower, r.upper);
+        else if (lo)
+            glp_set_row_bnds(lp, row, GLP_LO, r.lower, 0.0);
+        else if (up)
+            glp_set_row_bnds(lp, row, GLP_UP, 0.0, r.upper);
+        else
+            glp_set_row_bnds(lp, row, GLP_FR, 0.0, 0.0);
+        for (const auto& [c, v] : r.terms) {
+            ia.push_back(row);
+            ja.push_back(c + 1);
+            ar.push_back(v);
+        }
+    }
+    glp_load_matrix(lp, static_cast<int>(ia.size()) - 1, ia.data(), ja.data(), ar.data());
+    glp_scale_prob(lp, GLP_SF_AUTO);
+    return lp;
+}
+
+}  // namespace
+
+MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool warm_is_fallback,
+                 const SolveOptions& options, Clock::time_point start, Clock::time_point stop_at,
+                 const MilpYield& yield) {
+    MilpRun run;
+    SearchState state;
+    state.options = &options;
+    state.start = start;
+    state.stop_at = stop_at;
+    state.yield = yield;
+    // The last third of the limit (at least the last second) branches without pseudo-costs.
+    state.plain_branching_from =
+        stop_at - std::chrono::duration_cast<Clock::duration>(
+                      std::chrono::duration<double>(std::max(1.0, options.time_limit_s / 3.0)));
+    state.constant = 0.0;      // the objective carries the constant itself
+    std::vector<double> warm;  // 1-based for GLPK
+    if (!warm_x.empty()) {
+        warm.assign(warm_x.size() + 1, 0.0);
+        std::copy(warm_x.begin(), warm_x.end(), warm.begin() + 1);
+        state.warm = &warm;
+    }
+    auto seconds_left = [&] {
+        return std::chrono::duration<double>(stop_at - Clock::now()).count();
+    };
+    glp_term_out(GLP_OFF);
+    const double unit = std::max(1e-12, model.constant_cost());
+    state.unit = unit;
+    glp_prob* lp = load_model(model, unit);
+    glp_smcp lp_parm;
+    glp_init_smcp(&lp_parm);
+    lp_parm.msg_lev = GLP_MSG_OFF;
+    lp_parm.presolve = GLP_ON;
+    lp_parm.tm_lim = static_cast<int>(std::max(1.0, seconds_left() * 1000.0));
+    run.lp_ret = glp_simplex(lp, &lp_parm);
+    if (run.lp_ret != 0 || glp_get_status(lp) != GLP_OPT) {
+        run.lp_infeasible = run.lp_ret == GLP_ENOPFS || glp_get_status(lp) == GLP_NOFEAS;
+        run.timed_out = run.lp_ret == GLP_ETMLIM || seconds_left() <= 0;
+        glp_delete_prob(lp);
+        return run;
+    }
+    run.lp_solved = true;
+    state.bound = glp_get_obj_val(lp);
+    run.lp_bound_j = state.bound * unit;
+
+    glp_iocp parm;
+    glp_init_iocp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_OFF;  // keeps the columns ours, so the warm start maps one to one
+    parm.br_tech = GLP_BR_PCH;
+    parm.bt_tech = GLP_BT_BLB;
+    parm.pp_tech = GLP_PP_ALL;
+    parm.gmi_cuts = GLP_ON;
+    parm.mir_cuts = GLP_ON;
+    parm.cov_cuts = GLP_ON;
+    parm.clq_cuts = GLP_ON;
+    // With a warm start, RENS and RINS improve on it sooner than GLPK's feasibility pump; without
+    // one (tight budgets on boards with a small or slow store), the pump finds first schedules
+    // that RENS misses.
+    parm.fp_heur = warm_x.empty() || warm_is_fallback ? GLP_ON : GLP_OFF;
+    parm.mip_gap = options.relative_gap;
+    parm.tm_lim = static_cast<int>(std::max(1.0, seconds_left() * 1000.0));
+    NeighbourhoodSearch neighbourhood(lp);
+    neighbourhood.stop_at = stop_at;
+    neighbourhood.cancel = options.cancel;
+    // Without a schedule the user gets nothing: a RENS may then take up to a quarter of the
+    // limit; once one is known, each neighbourhood gets 1 s (a quarter of short limits).
+    neighbourhood.first_time_limit_s = 0.25 * options.time_limit_s;
+    neighbourhood.sub_time_limit_s = std::min(1.0, 0.25 * options.time_limit_s);
+    neighbourhood.fallback_start = warm_is_fallback;
+    state.neighbourhood = &neighbourhood;
+    parm.cb_func = on_tree_event;
+    parm.cb_info = &state;
+    run.ret = glp_intopt(lp, &parm);
+    run.branch_nodes = state.branch_nodes;
+    run.first_schedule_s = state.first_schedule_s;
+    run.sub_mips = neighbourhood.sub_mips;
+    run.neighbourhood_improvements = neighbourhood.improvements;
+    run.cancelled = state.cancelled;
+    run.timed_out = state.timed_out || run.ret == GLP_ETMLIM;
+    run.mip_status = glp_mip_status(lp);
+    if (run.mip_status == GLP_OPT || run.mip_status == GLP_FEAS) {
+        run.x.resize(model.columns().size());
+        for (size_t j = 0; j < run.x.size(); ++j)
+            run.x[j] = glp_mip_col_val(lp, static_cast<int>(j) + 1);
+        run.objective_j = glp_mip_obj_val(lp) * unit;
+        // GLP_EMIPGAP: stopped because the proven gap fell below options.relative_gap.
+        run.proven = (run.mip_status == GLP_OPT && run.ret == 0) || run.ret == GLP_EMIPGAP;
+        // The callback's last bound can trail GLPK's final one: when GLPK stopped at the gap,
+        // its own criterion proves objective × (1 − gap).
+        double bound = state.bound * unit;
+        if (run.ret == GLP_EMIPGAP) bound = std::max(bound, run.objective_j * (1.0 - parm.mip_gap));
+        run.bound_j = run.mip_status == GLP_OPT && run.ret == 0 ? run.objective_j
+                                                                : std::min(run.objective_j, bound);
+    }
+    glp_delete_prob(lp);
+    return run;
+}
+
+}  // namespace tp
