@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "engine/units.h"
@@ -174,12 +175,36 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         yield.other_j = deeper.energy_j;
         if (!deeper.proven) yield.at = Clock::now() + (stop_at - Clock::now()) / 2;
     }
-    const MilpRun run = run_glpk(model, warm, warm_is_fallback, options, start, stop_at, yield);
+    // While two searches run, progress shows the better schedule of both and the lower bound.
+    auto joint = [&options](double other_best_j, double other_bound_j) {
+        SolveOptions o = options;
+        if (options.progress)
+            o.progress = [&options, other_best_j, other_bound_j](const SolveProgress& p) {
+                SolveProgress q = p;
+                if (other_best_j > 0 && (q.best_energy_j <= 0 || other_best_j < q.best_energy_j))
+                    q.best_energy_j = other_best_j;
+                q.bound_j = std::min(q.bound_j, other_bound_j);
+                options.progress(q);
+            };
+        return o;
+    };
+    const double none = std::numeric_limits<double>::infinity();
+    const MilpRun run = run_glpk(model, warm, warm_is_fallback,
+                                 deeper.found ? joint(deeper.energy_j, deeper.bound_j) : options,
+                                 start, stop_at, yield);
+    const bool main_infeasible = run.lp_infeasible || run.mip_status == GLP_NOFEAS;
+    // What the main family is proven to cost at least (the floor when its LP did not solve).
+    const double main_bound = main_infeasible  ? none
+                              : !run.x.empty() ? run.bound_j
+                              : run.lp_solved  ? run.lp_bound_j
+                                               : model.constant_cost();
     bool cancelled = run.cancelled;
     if (deeper.found && !deeper.proven && !cancelled &&
         (run.x.empty() || deeper.energy_j < run.objective_j) &&
         std::chrono::duration<double>(stop_at - Clock::now()).count() > 0.3) {
-        const MilpRun d = run_glpk(*deep, deeper.x, false, options, start, stop_at);
+        const MilpRun d =
+            run_glpk(*deep, deeper.x, false,
+                     joint(run.x.empty() ? 0.0 : run.objective_j, main_bound), start, stop_at);
         result.stats.sub_mips += d.sub_mips;
         result.stats.neighbourhood_improvements += d.neighbourhood_improvements;
         cancelled = d.cancelled;
@@ -197,7 +222,6 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     result.stats.first_schedule_s = first_schedule_s;
     result.stats.sub_mips += run.sub_mips;
     result.stats.neighbourhood_improvements += run.neighbourhood_improvements;
-    const bool main_infeasible = run.lp_infeasible || run.mip_status == GLP_NOFEAS;
     if (main_infeasible && !deeper.found) {
         result.status = SolveStatus::infeasible;
         result.message =
@@ -219,12 +243,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     }
     if (deeper.found && (best_x.empty() || deeper.energy_j < objective * (1 - 1e-9))) {
         // The deeper recompute-only schedule wins: the claim now covers both families, so the
-        // bound is the lower of theirs (the main family's root LP, or the floor, when its
-        // search ended without one).
-        const double main_bound = main_infeasible   ? deeper.bound_j
-                                  : !best_x.empty() ? bound
-                                  : run.lp_solved   ? run.lp_bound_j
-                                                    : model.constant_cost();
+        // bound is the lower of theirs.
         objective = deeper.energy_j;
         bound = std::min({objective, deeper.bound_j, main_bound});
         proven = objective - bound <= options.relative_gap * objective;

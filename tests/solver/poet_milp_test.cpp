@@ -198,7 +198,10 @@ TEST(PoetMilp, RecomputesOnlyOneHopDeeperWhenOneHopCannotReachTheBudget) {
     o.ram_budget_bytes = 5'492'608;
     o.time_limit_s = 5;
     const double floor = StoreAllScheduler().solve(z.graph, z.costs, {}).energy_j;
+    std::vector<SolveProgress> reports;
+    o.progress = [&](const SolveProgress& p) { reports.push_back(p); };
     const SolveResult deeper = PoetMilpScheduler().solve(z.graph, z.costs, o);
+    o.progress = nullptr;
     ASSERT_TRUE(deeper.status == SolveStatus::optimal || deeper.status == SolveStatus::feasible)
         << deeper.message;
     EXPECT_EQ(deeper.stats.recompute_depth, 1);
@@ -209,6 +212,20 @@ TEST(PoetMilp, RecomputesOnlyOneHopDeeperWhenOneHopCannotReachTheBudget) {
     EXPECT_LT(deeper.energy_j, 1.5 * floor);
     EXPECT_LE(deeper.lower_bound_j, deeper.energy_j);
     EXPECT_GE(deeper.lower_bound_j, floor * (1 - 1e-9));
+    // The pre-solves report as "warm start" with the floor for a bound (theirs covers only their
+    // own family); every report's schedule is at least the floor.
+    int warm_reports = 0;
+    for (const SolveProgress& p : reports) {
+        if (p.phase == "warm start") {
+            ++warm_reports;
+            EXPECT_NEAR(p.bound_j, floor, 1e-9 * floor);
+        }
+        if (p.best_energy_j > 0) {
+            EXPECT_GE(p.best_energy_j, floor * (1 - 1e-9));
+        }
+        EXPECT_LE(p.bound_j, deeper.energy_j * (1 + 1e-9)) << p.phase;
+    }
+    EXPECT_GT(warm_reports, 0);
     // A depth the caller chose is the whole family: no deeper search, a dearer schedule.
     o.recompute_depth = 1;
     const SolveResult one_hop = PoetMilpScheduler().solve(z.graph, z.costs, o);
