@@ -17,9 +17,7 @@ namespace tp {
 
 using MilpClock = std::chrono::steady_clock;
 
-// One GLPK branch and cut over `model`: LP relaxation, then glp_intopt with the warm start
-// (0-based columns, empty for none; `warm_is_fallback`: a start far from the optimum), the
-// neighbourhood searches and the callback, until the gap, `stop_at` or cancel.
+// What one run found and proved.
 struct MilpRun {
     bool lp_solved = false, lp_infeasible = false;
     int lp_ret = 0, ret = 0, mip_status = GLP_UNDEF;
@@ -40,6 +38,9 @@ struct MilpYield {
     double other_j = -1.0;  // < 0: no other search
 };
 
+// One GLPK branch and cut over `model`: LP relaxation, then glp_intopt with the warm start
+// (0-based columns, empty for none; `warm_is_fallback`: a start far from the optimum), the
+// neighbourhood searches and the callback, until the gap, `stop_at`, `yield` or cancel.
 MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool warm_is_fallback,
                  const SolveOptions& options, MilpClock::time_point start,
                  MilpClock::time_point stop_at, const MilpYield& yield = {});
