@@ -26,7 +26,7 @@ struct SearchState {
     double incumbent = 1e300;
     bool cancelled = false;
     Clock::time_point stop_at = Clock::time_point::max();
-    Clock::time_point plain_branching_from = Clock::time_point::max();  // see above
+    Clock::time_point plain_branching_from = Clock::time_point::max();  // branch_most_fractional
     bool timed_out = false;  // stopped by us at stop_at (GLPK checks tm_lim only between nodes)
     MilpYield yield;
     int64_t branch_nodes = 0;
@@ -192,7 +192,6 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool
     }
     run.lp_solved = true;
     state.bound = glp_get_obj_val(lp);
-    run.lp_bound_j = state.bound * unit;
 
     glp_iocp parm;
     glp_init_iocp(&parm);
@@ -230,6 +229,7 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool
     run.cancelled = state.cancelled;
     run.timed_out = state.timed_out || run.ret == GLP_ETMLIM;
     run.mip_status = glp_mip_status(lp);
+    run.bound_j = state.bound * unit;  // the search's best bound, without a schedule too
     if (run.mip_status == GLP_OPT || run.mip_status == GLP_FEAS) {
         run.x.resize(model.columns().size());
         for (size_t j = 0; j < run.x.size(); ++j)

@@ -22,8 +22,9 @@ struct MilpRun {
     bool lp_solved = false, lp_infeasible = false;
     int lp_ret = 0, ret = 0, mip_status = GLP_UNDEF;
     std::vector<double> x;  // 0-based columns of the best schedule, empty for none
+    // bound_j: proven over the whole model once its LP solved (the root LP's, raised by the
+    // search), with or without a schedule; at most objective_j when there is one.
     double objective_j = 0.0, bound_j = 0.0;
-    double lp_bound_j = 0.0;  // the root LP relaxation, when solved
     bool proven = false, cancelled = false, timed_out = false;
     double first_schedule_s = -1.0;  // since `start`, -1 for none
     int64_t branch_nodes = 0;

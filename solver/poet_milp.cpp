@@ -194,10 +194,9 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
                                  start, stop_at, yield);
     const bool main_infeasible = run.lp_infeasible || run.mip_status == GLP_NOFEAS;
     // What the main family is proven to cost at least (the floor when its LP did not solve).
-    const double main_bound = main_infeasible  ? none
-                              : !run.x.empty() ? run.bound_j
-                              : run.lp_solved  ? run.lp_bound_j
-                                               : model.constant_cost();
+    const double main_bound = main_infeasible ? none
+                              : run.lp_solved ? run.bound_j
+                                              : model.constant_cost();
     bool cancelled = run.cancelled;
     if (deeper.found && !deeper.proven && !cancelled &&
         (run.x.empty() || deeper.energy_j < run.objective_j) &&
@@ -214,8 +213,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         }
         // Both searches cover the whole deeper family: the higher bound holds.
         if (d.lp_solved)
-            deeper.bound_j = std::min(
-                deeper.energy_j, std::max(deeper.bound_j, d.x.empty() ? d.lp_bound_j : d.bound_j));
+            deeper.bound_j = std::min(deeper.energy_j, std::max(deeper.bound_j, d.bound_j));
     }
     result.stats.branch_nodes = run.branch_nodes;
     first_at(run.first_schedule_s);
@@ -238,7 +236,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     if (best_x.empty() && !warm.empty()) {
         best_x = warm;
         objective = model_energy(model, warm);
-        bound = std::min(objective, run.lp_solved ? run.lp_bound_j : model.constant_cost());
+        bound = std::min(objective, run.lp_solved ? run.bound_j : model.constant_cost());
         proven = false;
     }
     if (deeper.found && (best_x.empty() || deeper.energy_j < objective * (1 - 1e-9))) {
