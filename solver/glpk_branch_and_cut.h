@@ -28,7 +28,7 @@ struct MilpRun {
     bool proven = false, cancelled = false, timed_out = false;
     double first_schedule_s = -1.0;  // since `start`, -1 for none
     int64_t branch_nodes = 0;
-    int sub_mips = 0, neighbourhood_improvements = 0;
+    int sub_mips = 0, neighbourhood_improvements = 0, rounding_improvements = 0;
 };
 
 // Stop early for another search that holds a schedule of `other_j` joules and can use the time:

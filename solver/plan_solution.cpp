@@ -109,6 +109,7 @@ nlohmann::json plan_solution_to_json(const TrainingGraph& graph, const PlanSolut
                          {"first_schedule_s", r.stats.first_schedule_s},
                          {"sub_mips", r.stats.sub_mips},
                          {"neighbourhood_improvements", r.stats.neighbourhood_improvements},
+                         {"rounding_improvements", r.stats.rounding_improvements},
                          {"recompute_depth", r.stats.recompute_depth},
                          {"recompute_only_depth", r.stats.recompute_only_depth}};
     json nodes = json::array();

@@ -34,13 +34,6 @@ struct Deeper {
     double energy_j = 0.0, bound_j = 0.0;
 };
 
-// The energy the model gives a full column assignment.
-double model_energy(const PoetModel& model, const std::vector<double>& x) {
-    double e = model.constant_cost();
-    for (size_t j = 0; j < x.size(); ++j) e += model.columns()[j].cost * x[j];
-    return e;
-}
-
 }  // namespace
 
 SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel& costs,
@@ -97,7 +90,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         // the search then runs as without a start (feasibility pump, long RENS): with the pump
         // off, proxylessnas at its smallest budget ended at 4.0× the floor instead of 1.8×.
         std::vector<double> x;
-        auto start_decisions = model.greedy_paging();
+        auto start_decisions = model.greedy_start();
         if (start_decisions && model.assignment(*start_decisions, x)) {
             warm = x;
         } else if (model.assignment(model.page_everything(), x)) {
@@ -137,10 +130,11 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         const MilpRun r = run_glpk(narrow, {}, false, first, start, first_stop);
         result.stats.sub_mips += r.sub_mips;
         result.stats.neighbourhood_improvements += r.neighbourhood_improvements;
+        result.stats.rounding_improvements += r.rounding_improvements;
         std::vector<double> x;
         if (!r.x.empty() && model.assignment(narrow.decisions(r.x), x)) {
             first_at(r.first_schedule_s);
-            if (warm.empty() || model_energy(model, x) < model_energy(model, warm)) {
+            if (warm.empty() || model.energy(x) < model.energy(warm)) {
                 warm = x;
                 warm_is_fallback = false;
             }
@@ -157,6 +151,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
             const MilpRun d = run_glpk(*deep, {}, false, half, start, half_stop);
             result.stats.sub_mips += d.sub_mips;
             result.stats.neighbourhood_improvements += d.neighbourhood_improvements;
+            result.stats.rounding_improvements += d.rounding_improvements;
             if (!d.x.empty()) {
                 first_at(d.first_schedule_s);
                 deeper = {true, d.proven,      recompute_only.recompute_depth,
@@ -206,6 +201,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
                      joint(run.x.empty() ? 0.0 : run.objective_j, main_bound), start, stop_at);
         result.stats.sub_mips += d.sub_mips;
         result.stats.neighbourhood_improvements += d.neighbourhood_improvements;
+        result.stats.rounding_improvements += d.rounding_improvements;
         cancelled = d.cancelled;
         if (!d.x.empty() && d.objective_j < deeper.energy_j) {
             deeper.x = d.x;
@@ -220,6 +216,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     result.stats.first_schedule_s = first_schedule_s;
     result.stats.sub_mips += run.sub_mips;
     result.stats.neighbourhood_improvements += run.neighbourhood_improvements;
+    result.stats.rounding_improvements += run.rounding_improvements;
     if (main_infeasible && !deeper.found) {
         result.status = SolveStatus::infeasible;
         result.message =
@@ -235,7 +232,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     bool proven = run.proven;
     if (best_x.empty() && !warm.empty()) {
         best_x = warm;
-        objective = model_energy(model, warm);
+        objective = model.energy(warm);
         bound = std::min(objective, run.lp_solved ? run.bound_j : model.constant_cost());
         proven = false;
     }

@@ -313,6 +313,12 @@ PoetModel::PoetModel(const TrainingGraph& graph, const CostModel& costs, int64_t
     }
 }
 
+double PoetModel::energy(const std::vector<double>& x) const {
+    double e = constant_cost_;
+    for (size_t j = 0; j < x.size(); ++j) e += cols_[j].cost * x[j];
+    return e;
+}
+
 int PoetModel::add_col(MilpColumn c) {
     if (c.binary) ++binaries_;
     cols_.push_back(c);

@@ -71,6 +71,7 @@ class PoetModel {
     const std::vector<MilpRow>& rows() const { return rows_; }
     double constant_cost() const { return constant_cost_; }  // first computations + static
     int binaries() const { return binaries_; }
+    double energy(const std::vector<double>& x) const;  // of a full column assignment
 
     // A 0/1 solution (indexed like columns()) read back as decisions, and decisions as a full
     // column assignment (U and F included) for a warm start. The latter returns false when the
@@ -85,17 +86,23 @@ class PoetModel {
     // A schedule always in the family when the budget allows each step alone: page out every
     // output read two or more stages later, page it in right when needed.
     StageDecisions page_everything() const;
-    // A quick warm start: store-all, then while some stage is over budget, page out the output
-    // held across that stage with the most bytes per joule of paging it
-    // (solver/poet_warm_start.cpp). Empty when that does not reach the budget.
-    std::optional<StageDecisions> greedy_paging() const;
+    // A quick warm start: store-all, then while some stage is over budget, page out or
+    // recompute (within the family) the output held across that stage that frees the most bytes
+    // per joule (solver/poet_warm_start.cpp). Empty when that does not reach the budget.
+    std::optional<StageDecisions> greedy_start() const;
+    // An LP solution (indexed like columns()) rounded to a schedule: what it keeps or pages in
+    // at `threshold` or more is kept or paged in, whatever else a computation reads is
+    // recomputed where the family allows and kept otherwise, and the result is made to fit as
+    // in greedy_start. Empty when that fails.
+    std::optional<StageDecisions> round_lp(const std::vector<double>& x, double threshold) const;
 
   private:
+    // Pages out or recomputes held outputs until every stage fits (greedy_start's loop).
+    std::optional<StageDecisions> relieve_memory(StageDecisions d) const;
     bool fill(const StageDecisions& d, std::vector<double>& x) const;  // columns, rows unchecked
     double violation(const MilpRow& row, const std::vector<double>& x) const;  // 0 when met
     int add_col(MilpColumn c);
     int add_row(MilpRow r);
-    bool can_recompute(int t, int i) const;  // R[t,i] exists
     int r_col(int t, int i) const;
     int s_col(int t, int i) const;
     int pi_col(int t, int i) const;

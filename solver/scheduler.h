@@ -65,6 +65,7 @@ struct SolveStats {
     double first_schedule_s = -1.0;  // when the first schedule was known (-1: never, or no search)
     int sub_mips = 0;                // RENS/RINS neighbourhoods searched (milp_neighbourhood.h)
     int neighbourhood_improvements = 0;  // of which found a schedule better than the best so far
+    int rounding_improvements = 0;  // node LPs rounded to a schedule better than the best so far
 };
 
 struct SolveResult {

@@ -153,10 +153,12 @@ TEST_F(SolveSummaryTest, SolverTooltipCountsTheSearch) {
     s.result.stats.branch_nodes = 1234;
     s.result.stats.sub_mips = 17;
     s.result.stats.neighbourhood_improvements = 5;
+    s.result.stats.rounding_improvements = 3;
     summary.setSolution(s, device_->sram_bytes);
     const QString tip = summary.findChild<QLabel*>("summarySolver")->toolTip();
     EXPECT_TRUE(tip.contains(QStringLiteral("%1 branch-and-bound nodes; 17 neighbourhood searches, "
-                                            "5 of them found a cheaper schedule")
+                                            "5 of them found a cheaper schedule; 3 cheaper "
+                                            "schedules from rounding node LPs")
                                  .arg(formatCount(1234))))
         << tip.toStdString();
 }
