@@ -38,7 +38,7 @@ struct SearchState {
 };
 
 // Node LPs rounded to schedules (PoetModel::round_lp): at the root after each round of cuts and
-// every few nodes after. On the deeper recompute-only family this finds in a second what
+// every few nodes after. On the deeper recompute-only family this finds within seconds what
 // GLPK's own search found after a minute (proxylessnas / STM32F746 at 4.2 MiB).
 constexpr int kRoundingEveryNodes = 5;
 constexpr double kRoundingThresholds[] = {0.5, 0.9, 0.99};

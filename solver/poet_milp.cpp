@@ -73,10 +73,10 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     result.stats.binaries = model.binaries();
     result.stats.constraints = static_cast<int>(model.rows().size());
 
-    // Warm starts: the greedy paging schedule, and the recompute-only family's best schedule
-    // found in at most a fifth of the time, 5 s at most (where paging is dear, as into the
-    // STM32H743's internal flash, the greedy start is poor and RENS alone may find nothing better).
-    // The cheaper one goes to GLPK.
+    // Warm starts: the greedy schedule (paging or recomputing), and the recompute-only family's
+    // best schedule found in at most a fifth of the time, 5 s at most (where paging is dear, as
+    // into the STM32H743's internal flash, the greedy start is poor and RENS alone may find
+    // nothing better). The cheaper one goes to GLPK.
     std::vector<double> warm;
     bool warm_is_fallback = false;  // paging everything: the search runs as if it had no start
     double first_schedule_s = -1.0;
@@ -84,7 +84,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         if (t >= 0 && (first_schedule_s < 0 || t < first_schedule_s)) first_schedule_s = t;
     };
     {
-        // Where the greedy stalls (a stage over budget with nothing left to page across it),
+        // Where the greedy stalls (a stage over budget with nothing left to page or recompute),
         // paging everything may still fit: at the smallest feasible budget it is the one
         // schedule known to fit, and a dear start beats none. It is far from the optimum, so
         // the search then runs as without a start (feasibility pump, long RENS): with the pump
