@@ -90,10 +90,10 @@ class PoetModel {
     // recompute (within the family) the output held across that stage that frees the most bytes
     // per joule (solver/poet_warm_start.cpp). Empty when that does not reach the budget.
     std::optional<StageDecisions> greedy_start() const;
-    // An LP solution (indexed like columns()) rounded to a schedule: what it keeps or pages in
-    // at `threshold` or more is kept or paged in, whatever else a computation reads is
-    // recomputed where the family allows and kept otherwise, and the result is made to fit as
-    // in greedy_start. Empty when that fails.
+    // An LP solution (indexed like columns()) rounded to a schedule: what it keeps, pages in or
+    // recomputes at `threshold` or more is kept, paged in or recomputed, whatever else a
+    // computation reads is recomputed where the family allows and kept otherwise, and the result
+    // is made to fit as in greedy_start. Empty when that fails.
     std::optional<StageDecisions> round_lp(const std::vector<double>& x, double threshold) const;
 
   private:
