@@ -2,6 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <mutex>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "solver/milp_neighbourhood.h"
 
@@ -26,7 +32,6 @@ struct SearchState {
     double incumbent = 1e300;
     bool cancelled = false;
     Clock::time_point stop_at = Clock::time_point::max();
-    Clock::time_point plain_branching_from = Clock::time_point::max();  // branch_most_fractional
     bool timed_out = false;  // stopped by us at stop_at (GLPK checks tm_lim only between nodes)
     MilpYield yield;
     int64_t branch_nodes = 0;
@@ -67,32 +72,10 @@ bool round_node_lp(glp_tree* tree, SearchState& s) {
     return true;
 }
 
-// GLPK's pseudo-cost branching first solves two LPs for every candidate it has no costs for
-// yet, with no callback in between and no look at the clock: on proxylessnas / STM32H743 one
-// such node took 6 s of a 10 s limit. Late in the limit the callback branches instead, on the
-// most fractional binary, towards the side its LP value leans to.
-void branch_most_fractional(glp_tree* tree) {
-    glp_prob* p = glp_ios_get_prob(tree);
-    int best = 0;
-    double best_frac = -1.0;
-    for (int j = 1; j <= glp_get_num_cols(p); ++j) {
-        if (!glp_ios_can_branch(tree, j)) continue;
-        const double v = glp_get_col_prim(p, j);
-        const double frac = std::min(v - std::floor(v), std::ceil(v) - v);
-        if (frac > best_frac) {
-            best_frac = frac;
-            best = j;
-        }
-    }
-    if (best == 0) return;
-    const double v = glp_get_col_prim(p, best);
-    glp_ios_branch_upon(tree, best, v - std::floor(v) >= 0.5 ? GLP_UP_BRNCH : GLP_DN_BRNCH);
-}
-
 bool yields(const SearchState& s) {
-    if (s.yield.other_j < 0) return false;
-    if (s.bound * s.unit >= s.yield.other_j * (1 - s.options->relative_gap)) return true;
-    return Clock::now() >= s.yield.at && s.incumbent * s.unit >= s.yield.other_j;
+    if (s.yield.other_j >= 0 && s.bound * s.unit >= s.yield.other_j * (1 - s.options->relative_gap))
+        return true;
+    return Clock::now() >= s.yield.at && s.incumbent * s.unit >= s.yield.keep_below_j;
 }
 
 void on_tree_event(glp_tree* tree, void* info) {
@@ -110,8 +93,6 @@ void on_tree_event(glp_tree* tree, void* info) {
         }
     }
     if (reason == GLP_IHEUR && s->neighbourhood && !s->cancelled) s->neighbourhood->run(tree);
-    if (reason == GLP_IBRANCH && Clock::now() >= s->plain_branching_from)
-        branch_most_fractional(tree);
     {
         int active = 0, alive = 0, total = 0;
         glp_ios_tree_size(tree, &active, &alive, &total);
@@ -142,9 +123,28 @@ void on_tree_event(glp_tree* tree, void* info) {
     }
 }
 
+// GLPK allocates and frees its working arrays (factorisations, problem copies for cuts and the
+// neighbourhood searches) node after node. With glibc's defaults each free at the heap's top
+// hands the pages back to the kernel and the next allocation takes them again, zero-filled: on
+// mcunet's two-hop recompute-only family (STM32F746, 5.2 MiB) a third of a 10 s solve was spent
+// in the kernel and the search saw 31 nodes instead of ~490. Freed memory is kept in the process
+// instead (up to 512 MiB above what is in use; it is reused by the next solve). Process-wide,
+// once; other C libraries are left as they are.
+void keep_freed_heap() {
+#if defined(__GLIBC__)
+    static std::once_flag once;
+    std::call_once(once, [] {
+        mallopt(M_TRIM_THRESHOLD, 512 << 20);
+        mallopt(M_TOP_PAD, 64 << 20);
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);  // the largest glibc accepts on 64-bit
+    });
+#endif
+}
+
 // Energies are millijoules and bytes run to millions: the objective is divided by `cost_unit`
 // (about the store-all energy) and GLPK scales rows and columns, or its simplex loses its way.
 glp_prob* load_model(const PoetModel& model, double cost_unit) {
+    glp_term_out(GLP_OFF);
     glp_prob* lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MIN);
     // The constant term (every node's first evaluation) is part of the objective, so GLPK's
@@ -189,21 +189,42 @@ glp_prob* load_model(const PoetModel& model, double cost_unit) {
     return lp;
 }
 
+// The LP relaxation by the simplex method (with GLPK's presolve), within `seconds` (at least 1 ms).
+int solve_lp(glp_prob* lp, double seconds) {
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_ON;
+    parm.tm_lim = static_cast<int>(std::max(1.0, seconds * 1000.0));
+    return glp_simplex(lp, &parm);
+}
+
 }  // namespace
+
+double lp_relaxation_bound(const PoetModel& model, Clock::time_point stop_at) {
+    keep_freed_heap();
+    const double unit = std::max(1e-12, model.constant_cost());
+    glp_prob* lp = load_model(model, unit);
+    const int ret = solve_lp(lp, std::chrono::duration<double>(stop_at - Clock::now()).count());
+    double bound = -1.0;
+    if (ret == GLP_ENOPFS || glp_get_status(lp) == GLP_NOFEAS)
+        bound = std::numeric_limits<double>::infinity();
+    else if (ret == 0 && glp_get_status(lp) == GLP_OPT)
+        bound = glp_get_obj_val(lp) * unit;
+    glp_delete_prob(lp);
+    return bound;
+}
 
 MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool warm_is_fallback,
                  const SolveOptions& options, Clock::time_point start, Clock::time_point stop_at,
                  const MilpYield& yield) {
+    keep_freed_heap();
     MilpRun run;
     SearchState state;
     state.options = &options;
     state.start = start;
     state.stop_at = stop_at;
     state.yield = yield;
-    // The last third of the limit (at least the last second) branches without pseudo-costs.
-    state.plain_branching_from =
-        stop_at - std::chrono::duration_cast<Clock::duration>(
-                      std::chrono::duration<double>(std::max(1.0, options.time_limit_s / 3.0)));
     state.constant = 0.0;      // the objective carries the constant itself
     std::vector<double> warm;  // 1-based for GLPK
     if (!warm_x.empty()) {
@@ -214,16 +235,10 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool
     auto seconds_left = [&] {
         return std::chrono::duration<double>(stop_at - Clock::now()).count();
     };
-    glp_term_out(GLP_OFF);
     const double unit = std::max(1e-12, model.constant_cost());
     state.unit = unit;
     glp_prob* lp = load_model(model, unit);
-    glp_smcp lp_parm;
-    glp_init_smcp(&lp_parm);
-    lp_parm.msg_lev = GLP_MSG_OFF;
-    lp_parm.presolve = GLP_ON;
-    lp_parm.tm_lim = static_cast<int>(std::max(1.0, seconds_left() * 1000.0));
-    run.lp_ret = glp_simplex(lp, &lp_parm);
+    run.lp_ret = solve_lp(lp, seconds_left());
     if (run.lp_ret != 0 || glp_get_status(lp) != GLP_OPT) {
         run.lp_infeasible = run.lp_ret == GLP_ENOPFS || glp_get_status(lp) == GLP_NOFEAS;
         run.timed_out = run.lp_ret == GLP_ETMLIM || seconds_left() <= 0;
@@ -237,7 +252,7 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool
     glp_init_iocp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
     parm.presolve = GLP_OFF;  // keeps the columns ours, so the warm start maps one to one
-    parm.br_tech = GLP_BR_PCH;
+    parm.br_tech = kBranching;
     parm.bt_tech = GLP_BT_BLB;
     parm.pp_tech = GLP_PP_ALL;
     parm.gmi_cuts = GLP_ON;
