@@ -199,6 +199,16 @@ int solve_lp(glp_prob* lp, double seconds) {
     return glp_simplex(lp, &parm);
 }
 
+// Binaries the solved LP leaves fractional: the candidates of the first branching.
+int fractional_binaries(glp_prob* lp) {
+    int count = 0;
+    for (int j = 1; j <= glp_get_num_cols(lp); ++j) {
+        const double v = glp_get_col_prim(lp, j);
+        if (glp_get_col_kind(lp, j) == GLP_BV && v > 1e-6 && v < 1 - 1e-6) ++count;
+    }
+    return count;
+}
+
 }  // namespace
 
 double lp_relaxation_bound(const PoetModel& model, Clock::time_point stop_at) {
@@ -217,7 +227,7 @@ double lp_relaxation_bound(const PoetModel& model, Clock::time_point stop_at) {
 
 MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool warm_is_fallback,
                  const SolveOptions& options, Clock::time_point start, Clock::time_point stop_at,
-                 const MilpYield& yield) {
+                 const MilpYield& yield, int branching) {
     keep_freed_heap();
     MilpRun run;
     SearchState state;
@@ -252,7 +262,9 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool
     glp_init_iocp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
     parm.presolve = GLP_OFF;  // keeps the columns ours, so the warm start maps one to one
-    parm.br_tech = kBranching;
+    parm.br_tech = branching != kAutoBranching                 ? branching
+                   : fractional_binaries(lp) <= kFewCandidates ? GLP_BR_PCH
+                                                               : GLP_BR_DTH;
     parm.bt_tech = GLP_BT_BLB;
     parm.pp_tech = GLP_PP_ALL;
     parm.gmi_cuts = GLP_ON;

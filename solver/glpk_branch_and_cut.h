@@ -17,14 +17,19 @@ namespace tp {
 
 using MilpClock = std::chrono::steady_clock;
 
-// Branching of every search (the main one and the neighbourhood sub-MILPs): Driebeck–Tomlin,
-// which ranks candidates from the node's own simplex tableau. GLPK's hybrid pseudo-cost rule
-// copies the whole problem and refactorises it for two trial LPs per new candidate, with no
-// callback in between: measured on mobilenetv2-w0.35's two-hop family (STM32H743, 10.9 MiB),
-// 30% of a solve went to those copies and 15% to their factorisations. At 10 s, of the 24
-// MCU-net budgets below the store-all peak that have a schedule, Driebeck–Tomlin proved 20
-// (pseudo-costs: 18), and it took mcunet / STM32F746 at 5.2 MiB from 7.4 s to 3.4 s.
-constexpr int kBranching = GLP_BR_DTH;
+// Branching (GLPK's br_tech). Driebeck–Tomlin ranks candidates from the node's own simplex
+// tableau. GLPK's hybrid pseudo-cost rule first copies the whole problem and refactorises it for
+// two trial LPs per new candidate, with no callback in between: on mobilenetv2-w0.35's two-hop
+// family (STM32H743, 10.9 MiB; ~300 fractional binaries at the root) those copies took 30% of a
+// solve and their factorisations 15%. With few candidates that start-up is cheap and its costs
+// then guide the proof: ResNet-18 / STM32F746 at 58.1 MiB (36 fractional binaries at the root)
+// is proven in 4.3 s by pseudo-costs and still 0.011% off at 30 s by Driebeck–Tomlin.
+// kAutoBranching picks pseudo-costs when the root LP has at most kFewCandidates fractional
+// binaries, Driebeck–Tomlin otherwise; searches that are there to find schedules (the
+// recompute-only families, the neighbourhood sub-MILPs) use Driebeck–Tomlin outright.
+constexpr int kAutoBranching = 0;
+constexpr int kFindingBranching = GLP_BR_DTH;
+constexpr int kFewCandidates = 100;
 
 // What one run found and proved.
 struct MilpRun {
@@ -54,7 +59,8 @@ struct MilpYield {
 // neighbourhood searches and the callback, until the gap, `stop_at`, `yield` or cancel.
 MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool warm_is_fallback,
                  const SolveOptions& options, MilpClock::time_point start,
-                 MilpClock::time_point stop_at, const MilpYield& yield = {});
+                 MilpClock::time_point stop_at, const MilpYield& yield = {},
+                 int branching = kAutoBranching);
 
 // The optimum of `model`'s LP relaxation in joules, a lower bound on every schedule of its
 // family: +infinity when the LP is infeasible, -1 when it did not solve by `stop_at`.

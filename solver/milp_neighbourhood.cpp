@@ -187,7 +187,7 @@ bool NeighbourhoodSearch::search(glp_tree* tree, Kind kind) {
         glp_iocp parm;
         glp_init_iocp(&parm);
         parm.msg_lev = GLP_MSG_OFF;
-        parm.br_tech = kBranching;
+        parm.br_tech = kFindingBranching;
         parm.bt_tech = GLP_BT_BLB;
         parm.mir_cuts = GLP_ON;
         parm.mip_gap = 1e-4;

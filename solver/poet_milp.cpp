@@ -135,7 +135,8 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         const auto first_stop =
             std::min(stop_at, start + std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(first.time_limit_s)));
-        const MilpRun r = run_glpk(narrow, {}, false, first, start, first_stop);
+        const MilpRun r =
+            run_glpk(narrow, {}, false, first, start, first_stop, {}, kFindingBranching);
         result.stats.sub_mips += r.sub_mips;
         result.stats.neighbourhood_improvements += r.neighbourhood_improvements;
         result.stats.rounding_improvements += r.rounding_improvements;
@@ -169,7 +170,8 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
                                               std::chrono::duration<double>(half.time_limit_s)));
             give_way.keep_below_j =
                 main_lp_bound < 0 ? 0.0 : main_lp_bound / (1 - options.relative_gap);
-            const MilpRun d = run_glpk(*deep, {}, false, half, start, stop_at, give_way);
+            const MilpRun d =
+                run_glpk(*deep, {}, false, half, start, stop_at, give_way, kFindingBranching);
             result.stats.sub_mips += d.sub_mips;
             result.stats.neighbourhood_improvements += d.neighbourhood_improvements;
             result.stats.rounding_improvements += d.rounding_improvements;
@@ -228,9 +230,9 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     if (deeper.found && !deeper.proven && !cancelled &&
         (run.x.empty() || deeper.energy_j < run.objective_j) &&
         std::chrono::duration<double>(stop_at - Clock::now()).count() > 0.3) {
-        const MilpRun d =
-            run_glpk(*deep, deeper.x, false,
-                     joint(run.x.empty() ? 0.0 : run.objective_j, main_bound), start, stop_at);
+        const MilpRun d = run_glpk(*deep, deeper.x, false,
+                                   joint(run.x.empty() ? 0.0 : run.objective_j, main_bound), start,
+                                   stop_at, {}, kFindingBranching);
         result.stats.sub_mips += d.sub_mips;
         result.stats.neighbourhood_improvements += d.neighbourhood_improvements;
         result.stats.rounding_improvements += d.rounding_improvements;
