@@ -106,11 +106,14 @@ bool NeighbourhoodSearch::run(glp_tree* tree) {
     }
     int active = 0, alive = 0, total = 0;
     glp_ios_tree_size(tree, &active, &alive, &total);
+    if (rins_interval_ <= 0) rins_interval_ = rins_every_nodes;
     if (have_incumbent && rins_done_ < rins_max &&
-        total - last_rins_node_count_ >= rins_every_nodes) {
+        total - last_rins_node_count_ >= rins_interval_) {
         ++rins_done_;
         last_rins_node_count_ = total;
-        return search(tree, Kind::rins);
+        const bool found = search(tree, Kind::rins);
+        rins_interval_ = found ? rins_every_nodes : 2 * rins_interval_;
+        return found;
     }
     return false;
 }

@@ -28,7 +28,8 @@ struct NeighbourhoodSearch {
     // Limits.
     int rens_rounds = 2;            // root LPs (relaxation, then after cuts) that get a RENS
     int rens_rounds_unsolved = 4;   // ... while no schedule is known yet
-    int rins_every_nodes = 10;      // branch-and-bound nodes between two RINS
+    int rins_every_nodes = 10;      // branch-and-bound nodes between two RINS (at first: each
+                                    // RINS that finds nothing doubles it, one that does resets it)
     int rins_max = 60;              // RINS calls per solve
     double sub_time_limit_s = 1;    // per sub-MILP once a schedule is known
     double first_time_limit_s = 3;  // per sub-MILP while none is (callers scale it with theirs)
@@ -66,6 +67,7 @@ struct NeighbourhoodSearch {
     double last_rens_objective_ = 0.0;
     int rins_done_ = 0;
     int last_rins_node_count_ = -1000000;
+    int rins_interval_ = 0;  // nodes between two RINS now (0: rins_every_nodes)
 
     enum class Kind { rens, rins };
     bool search(glp_tree* tree, Kind kind);
