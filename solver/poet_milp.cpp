@@ -111,7 +111,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     // all: if the deeper search holds a schedule within the gap of that bound half way through
     // the limit (or 15 s), it keeps all the time and the main family needs no search (mcunet /
     // STM32F746 at 5.2 MiB: the main LP bound is 1.09× the floor, the two-hop optimum 1.05×,
-    // proven at ~8 s of one uninterrupted search); otherwise it stops there.
+    // proven in ~3.5 s of one uninterrupted search); otherwise it stops there.
     Deeper deeper;
     std::optional<PoetModel> deep;  // its model
     double main_lp_bound = -1.0;    // the main family's LP bound, when the deeper one is searched

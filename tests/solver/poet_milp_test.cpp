@@ -14,6 +14,8 @@
 #include "engine/memory_report.h"
 #include "engine/zoo/zoo.h"
 #include "random_graphs.h"
+#include "solver/glpk_branch_and_cut.h"
+#include "solver/poet_model.h"
 #include "solver_test_util.h"
 
 namespace tp {
@@ -77,6 +79,43 @@ TEST(PoetMilp, EqualsBruteForceOnRandomDags) {
     }
     EXPECT_GT(compared, 60);
     EXPECT_GT(infeasible, 10);
+}
+
+// The main family's LP bound decides whether the two-hop search may keep the whole limit and
+// the main search be skipped: it must never exceed the exhaustive optimum of its family, and
+// "infeasible" (+infinity) must mean no schedule exists.
+TEST(PoetMilp, LpRelaxationBoundNeverExceedsTheBruteForceOptimum) {
+    int bounded = 0, infeasible = 0;
+    for (uint64_t seed = 1; seed <= 30; ++seed) {
+        testing::RandomDagOptions shape;
+        shape.forward_ops = 2 + static_cast<int>(seed % 3);
+        testing::RandomCase c = testing::random_dag_case(seed, shape);
+        if (c.graph.nodes.size() > 11) continue;
+        const SolveResult floor = StoreAllScheduler().solve(c.graph, c.costs, {});
+        const int64_t low = smallest_step_bytes(c.graph);
+        const int64_t high = floor.replay.peak_ram_bytes;
+        for (int64_t budget : {low, (2 * low + high) / 3, (low + 2 * high) / 3, high - 1}) {
+            const SolveOptions o = exact(budget);
+            const PoetModel model(c.graph, c.costs, budget, 0.0, {true, true, 0});
+            const double bound =
+                lp_relaxation_bound(model, MilpClock::now() + std::chrono::seconds(30));
+            const testing::BruteForceResult b = testing::brute_force_optimum(c.graph, c.costs, o);
+            const std::string what = c.description + " budget " + std::to_string(budget);
+            ASSERT_NE(bound, -1.0) << what << ": the LP did not solve";
+            if (std::isinf(bound)) {
+                EXPECT_FALSE(b.feasible) << what;
+                ++infeasible;
+                continue;
+            }
+            EXPECT_GE(bound, floor.energy_j * (1 - 1e-9)) << what;
+            if (b.feasible) {
+                EXPECT_LE(bound, b.energy_j * (1 + 1e-9)) << what;
+                ++bounded;
+            }
+        }
+    }
+    EXPECT_GT(bounded, 40);
+    EXPECT_GT(infeasible, 0);
 }
 
 TEST(PoetMilp, EqualsBruteForceWithADeadline) {
