@@ -50,8 +50,11 @@ void expect_sound(const SolveResult& r, const SolveOptions& o, double floor,
     }
 }
 
+// Also the LP relaxation bound, which decides whether the two-hop search may keep the whole
+// limit and the main search be skipped: never above the exhaustive optimum, never below the
+// floor, and "infeasible" (+infinity) only where no schedule exists.
 TEST(PoetMilp, EqualsBruteForceOnRandomDags) {
-    int compared = 0, infeasible = 0;
+    int compared = 0, infeasible = 0, lp_infeasible = 0;
     for (uint64_t seed = 1; seed <= 40; ++seed) {
         testing::RandomDagOptions shape;
         shape.forward_ops = 2 + static_cast<int>(seed % 3);
@@ -66,11 +69,22 @@ TEST(PoetMilp, EqualsBruteForceOnRandomDags) {
             const SolveResult m = PoetMilpScheduler().solve(c.graph, c.costs, o);
             const testing::BruteForceResult b = testing::brute_force_optimum(c.graph, c.costs, o);
             const std::string what = c.description + " budget " + std::to_string(budget);
+            const double lp_bound =
+                lp_relaxation_bound(PoetModel(c.graph, c.costs, budget, 0.0, {true, true, 0}),
+                                    MilpClock::now() + std::chrono::seconds(30));
+            ASSERT_NE(lp_bound, -1.0) << what << ": the LP did not solve";
+            if (std::isinf(lp_bound)) {
+                EXPECT_FALSE(b.feasible) << what;
+                ++lp_infeasible;
+            } else {
+                EXPECT_GE(lp_bound, floor.energy_j * (1 - 1e-9)) << what;
+            }
             if (!b.feasible) {
                 EXPECT_EQ(m.status, SolveStatus::infeasible) << what << ": " << m.message;
                 ++infeasible;
                 continue;
             }
+            EXPECT_LE(lp_bound, b.energy_j * (1 + 1e-9)) << what;
             ASSERT_EQ(m.status, SolveStatus::optimal) << what << ": " << m.message;
             expect_sound(m, o, floor.energy_j, what);
             EXPECT_NEAR(m.energy_j, b.energy_j, 1e-7 * b.energy_j) << what;
@@ -79,43 +93,7 @@ TEST(PoetMilp, EqualsBruteForceOnRandomDags) {
     }
     EXPECT_GT(compared, 60);
     EXPECT_GT(infeasible, 10);
-}
-
-// The main family's LP bound decides whether the two-hop search may keep the whole limit and
-// the main search be skipped: it must never exceed the exhaustive optimum of its family, and
-// "infeasible" (+infinity) must mean no schedule exists.
-TEST(PoetMilp, LpRelaxationBoundNeverExceedsTheBruteForceOptimum) {
-    int bounded = 0, infeasible = 0;
-    for (uint64_t seed = 1; seed <= 30; ++seed) {
-        testing::RandomDagOptions shape;
-        shape.forward_ops = 2 + static_cast<int>(seed % 3);
-        testing::RandomCase c = testing::random_dag_case(seed, shape);
-        if (c.graph.nodes.size() > 11) continue;
-        const SolveResult floor = StoreAllScheduler().solve(c.graph, c.costs, {});
-        const int64_t low = smallest_step_bytes(c.graph);
-        const int64_t high = floor.replay.peak_ram_bytes;
-        for (int64_t budget : {low, (2 * low + high) / 3, (low + 2 * high) / 3, high - 1}) {
-            const SolveOptions o = exact(budget);
-            const PoetModel model(c.graph, c.costs, budget, 0.0, {true, true, 0});
-            const double bound =
-                lp_relaxation_bound(model, MilpClock::now() + std::chrono::seconds(30));
-            const testing::BruteForceResult b = testing::brute_force_optimum(c.graph, c.costs, o);
-            const std::string what = c.description + " budget " + std::to_string(budget);
-            ASSERT_NE(bound, -1.0) << what << ": the LP did not solve";
-            if (std::isinf(bound)) {
-                EXPECT_FALSE(b.feasible) << what;
-                ++infeasible;
-                continue;
-            }
-            EXPECT_GE(bound, floor.energy_j * (1 - 1e-9)) << what;
-            if (b.feasible) {
-                EXPECT_LE(bound, b.energy_j * (1 + 1e-9)) << what;
-                ++bounded;
-            }
-        }
-    }
-    EXPECT_GT(bounded, 40);
-    EXPECT_GT(infeasible, 0);
+    EXPECT_GT(lp_infeasible, 0);
 }
 
 TEST(PoetMilp, EqualsBruteForceWithADeadline) {
