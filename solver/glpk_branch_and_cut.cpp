@@ -17,9 +17,51 @@ double seconds_since(MilpClock::time_point start) {
     return std::chrono::duration<double>(MilpClock::now() - start).count();
 }
 
+void SharedSearch::offer(const std::vector<double>& x1, double energy_j) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (energy_j >= best_j_) return;
+    best_j_ = energy_j;
+    x1_ = x1;
+}
+
+void SharedSearch::raise_bound(double bound_j) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    bound_j_ = std::max(bound_j_, bound_j);
+}
+
+bool SharedSearch::take_if_better(double than_j, std::vector<double>& x1, double& energy_j) const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (!(best_j_ < than_j)) return false;
+    x1 = x1_;
+    energy_j = best_j_;
+    return true;
+}
+
+double SharedSearch::best_j() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return best_j_;
+}
+
+double SharedSearch::bound_j() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return bound_j_;
+}
+
+void SharedSearch::finish() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    finished_ = true;
+}
+
+bool SharedSearch::settled() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return finished_ || (best_j_ < std::numeric_limits<double>::infinity() &&
+                         within_gap(best_j_, bound_j_, relative_gap_));
+}
+
 namespace {
 
 using Clock = MilpClock;
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 struct SearchState {
     const SolveOptions* options = nullptr;
@@ -40,7 +82,32 @@ struct SearchState {
     const PoetModel* model = nullptr;              // for rounding node LPs
     int64_t last_rounding_node = -1000000;
     int rounding_improvements = 0;
+    SharedSearch* shared = nullptr;  // the portfolio's, or null
+    double offered = 1e300;          // the last incumbent offered to it (GLPK's units)
 };
+
+// The portfolio's schedules and bound, both ways: the others' better schedule becomes this
+// search's incumbent (only at GLP_IHEUR, where GLPK takes one), this search's go to them.
+void share(glp_tree* tree, SearchState& s, int reason) {
+    glp_prob* mip = glp_ios_get_prob(tree);
+    if (reason == GLP_IHEUR) {
+        std::vector<double> x1;
+        double energy_j = 0.0;
+        const double own_j =
+            glp_mip_status(mip) == GLP_FEAS ? glp_mip_obj_val(mip) * s.unit : 1e300;
+        if (s.shared->take_if_better(own_j * (1 - 1e-9), x1, energy_j) &&
+            glp_ios_heur_sol(tree, x1.data()) == 0)
+            s.offered = glp_mip_obj_val(mip);
+    }
+    if (glp_mip_status(mip) == GLP_FEAS && glp_mip_obj_val(mip) < s.offered) {
+        s.offered = glp_mip_obj_val(mip);
+        const int n = glp_get_num_cols(mip);
+        std::vector<double> x1(static_cast<size_t>(n) + 1, 0.0);
+        for (int j = 1; j <= n; ++j) x1[static_cast<size_t>(j)] = glp_mip_col_val(mip, j);
+        s.shared->offer(x1, s.offered * s.unit);
+    }
+    if (s.bound > -1e299) s.shared->raise_bound(s.bound * s.unit);
+}
 
 // Node LPs rounded to schedules (PoetModel::round_lp): at the root after each round of cuts and
 // every few nodes after. On the deeper recompute-only family this finds within seconds what
@@ -72,10 +139,21 @@ bool round_node_lp(glp_tree* tree, SearchState& s) {
     return true;
 }
 
+// This search's bound and best schedule in joules (±infinity while none), with the portfolio's
+// when it has a better one.
+double bound_j(const SearchState& s) {
+    const double own = s.bound > -1e299 ? s.bound * s.unit : -kInfinity;
+    return s.shared ? std::max(own, s.shared->bound_j()) : own;
+}
+double incumbent_j(const SearchState& s) {
+    const double own = s.incumbent < 1e299 ? s.incumbent * s.unit : kInfinity;
+    return s.shared ? std::min(own, s.shared->best_j()) : own;
+}
+
 bool yields(const SearchState& s) {
-    if (s.yield.other_j >= 0 && s.bound * s.unit >= s.yield.other_j * (1 - s.options->relative_gap))
+    if (s.yield.other_j >= 0 && bound_j(s) >= s.yield.other_j * (1 - s.options->relative_gap))
         return true;
-    return Clock::now() >= s.yield.at && s.incumbent * s.unit >= s.yield.keep_below_j;
+    return Clock::now() >= s.yield.at && incumbent_j(s) >= s.yield.keep_below_j;
 }
 
 void on_tree_event(glp_tree* tree, void* info) {
@@ -103,10 +181,13 @@ void on_tree_event(glp_tree* tree, void* info) {
     glp_prob* mip = glp_ios_get_prob(tree);
     if (s->first_schedule_s < 0 && glp_mip_status(mip) == GLP_FEAS)
         s->first_schedule_s = seconds_since(s->start);
+    if (s->shared) share(tree, *s, reason);
     if (reason == GLP_IBINGO || (reason == GLP_IHEUR && glp_mip_status(mip) == GLP_FEAS))
         s->incumbent = std::min(s->incumbent, glp_mip_obj_val(mip));
     if (s->options->cancel && s->options->cancel->load()) {
         s->cancelled = true;
+        glp_ios_terminate(tree);
+    } else if (s->shared && s->shared->settled()) {
         glp_ios_terminate(tree);
     } else if (Clock::now() >= s->stop_at || yields(*s)) {
         s->timed_out = true;
@@ -116,8 +197,9 @@ void on_tree_event(glp_tree* tree, void* info) {
         (reason == GLP_IBINGO || reason == GLP_ISELECT || reason == GLP_IHEUR)) {
         SolveProgress p;
         p.elapsed_s = seconds_since(s->start);
-        p.best_energy_j = s->incumbent < 1e299 ? s->incumbent * s->unit + s->constant : 0.0;
-        p.bound_j = s->bound > -1e299 ? s->bound * s->unit + s->constant : s->constant;
+        const double best = incumbent_j(*s), bound = bound_j(*s);
+        p.best_energy_j = best < kInfinity ? best + s->constant : 0.0;
+        p.bound_j = bound > -kInfinity ? bound + s->constant : s->constant;
         p.phase = "branch and bound";
         s->options->progress(p);
     }
@@ -225,9 +307,10 @@ double lp_relaxation_bound(const PoetModel& model, Clock::time_point stop_at) {
     return bound;
 }
 
-MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool warm_is_fallback,
-                 const SolveOptions& options, Clock::time_point start, Clock::time_point stop_at,
-                 const MilpYield& yield, int branching) {
+MilpRun search_glpk(const PoetModel& model, const std::vector<double>& warm_x,
+                    bool warm_is_fallback, const SolveOptions& options, Clock::time_point start,
+                    Clock::time_point stop_at, const MilpYield& yield, const MilpStrategy& strategy,
+                    SharedSearch* shared) {
     keep_freed_heap();
     MilpRun run;
     SearchState state;
@@ -235,6 +318,7 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool
     state.start = start;
     state.stop_at = stop_at;
     state.yield = yield;
+    state.shared = shared;
     state.constant = 0.0;      // the objective carries the constant itself
     std::vector<double> warm;  // 1-based for GLPK
     if (!warm_x.empty()) {
@@ -262,15 +346,17 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool
     glp_init_iocp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
     parm.presolve = GLP_OFF;  // keeps the columns ours, so the warm start maps one to one
-    parm.br_tech = branching != kAutoBranching                 ? branching
+    parm.br_tech = strategy.branching != kAutoBranching        ? strategy.branching
                    : fractional_binaries(lp) <= kFewCandidates ? GLP_BR_PCH
                                                                : GLP_BR_DTH;
+    if (strategy.other_branching)
+        parm.br_tech = parm.br_tech == GLP_BR_PCH ? GLP_BR_DTH : GLP_BR_PCH;
     parm.bt_tech = GLP_BT_BLB;
     parm.pp_tech = GLP_PP_ALL;
     parm.gmi_cuts = GLP_ON;
     parm.mir_cuts = GLP_ON;
-    parm.cov_cuts = GLP_ON;
-    parm.clq_cuts = GLP_ON;
+    parm.cov_cuts = strategy.knapsack_cuts ? GLP_ON : GLP_OFF;
+    parm.clq_cuts = strategy.knapsack_cuts ? GLP_ON : GLP_OFF;
     // With a warm start, RENS and RINS improve on it sooner than GLPK's feasibility pump; without
     // one (tight budgets on boards with a small or slow store), the pump finds first schedules
     // that RENS misses.
@@ -285,7 +371,7 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool
     neighbourhood.first_time_limit_s = 0.25 * options.time_limit_s;
     neighbourhood.sub_time_limit_s = std::min(1.0, 0.25 * options.time_limit_s);
     neighbourhood.fallback_start = warm_is_fallback;
-    state.neighbourhood = &neighbourhood;
+    if (strategy.neighbourhoods) state.neighbourhood = &neighbourhood;
     state.model = &model;
     parm.cb_func = on_tree_event;
     parm.cb_info = &state;
@@ -314,6 +400,16 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool
                                                                 : std::min(run.objective_j, bound);
     }
     glp_delete_prob(lp);
+    if (shared && !run.x.empty()) {
+        std::vector<double> x1(run.x.size() + 1, 0.0);
+        std::copy(run.x.begin(), run.x.end(), x1.begin() + 1);
+        shared->offer(x1, run.objective_j);
+    }
+    // This tree is done (proven within the gap, or no schedule at all): so is the portfolio.
+    if (shared && !run.cancelled && (run.ret == 0 || run.ret == GLP_EMIPGAP)) {
+        shared->raise_bound(run.bound_j);
+        shared->finish();
+    }
     return run;
 }
 

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
+#include <mutex>
 #include <vector>
 
 #include "solver/poet_model.h"
@@ -54,13 +56,56 @@ struct MilpYield {
     double other_j = -1.0;  // < 0: no other schedule
 };
 
+// Whether a schedule of `objective_j` is proven within `relative_gap` by `bound_j`. GLPK stops at
+// the gap with the bound exactly objective × (1 − gap), so a rounding error must not undo it.
+inline bool within_gap(double objective_j, double bound_j, double relative_gap) {
+    return objective_j - bound_j <= relative_gap * objective_j * (1 + 1e-9);
+}
+
+// How one search of a portfolio (solver/glpk_portfolio.h) differs from the others.
+struct MilpStrategy {
+    int branching = kAutoBranching;  // kAutoBranching, GLP_BR_DTH or GLP_BR_PCH
+    // Branch by the rule `branching` does not pick (pseudo-costs for Driebeck–Tomlin and back).
+    bool other_branching = false;
+    bool knapsack_cuts = true;   // GLPK's cover and clique cuts
+    bool neighbourhoods = true;  // RENS and RINS (solver/milp_neighbourhood.h)
+};
+
+// What searches over the same model, run at the same time, share: the best schedule any of them
+// has found and the best bound any of them has proved (each search's bound holds for the whole
+// model, so the highest does too). Every search takes the others' better schedules as its own
+// incumbent and stops once the shared gap is closed or one search has finished its tree.
+class SharedSearch {
+  public:
+    explicit SharedSearch(double relative_gap) : relative_gap_(relative_gap) {}
+    // A schedule of `energy_j` (1-based columns, as GLPK holds them), kept if the best so far.
+    void offer(const std::vector<double>& x1, double energy_j);
+    void raise_bound(double bound_j);
+    // Copies the best schedule (1-based) into `x1` when it costs less than `than_j`.
+    bool take_if_better(double than_j, std::vector<double>& x1, double& energy_j) const;
+    double best_j() const;   // +infinity while none
+    double bound_j() const;  // -infinity while none
+    // A search proved its tree (optimum or infeasibility) or the shared gap is closed.
+    void finish();
+    bool settled() const;
+
+  private:
+    mutable std::mutex mutex_;
+    std::vector<double> x1_;
+    double best_j_ = std::numeric_limits<double>::infinity();
+    double bound_j_ = -std::numeric_limits<double>::infinity();
+    bool finished_ = false;
+    double relative_gap_;
+};
+
 // One GLPK branch and cut over `model`: LP relaxation, then glp_intopt with the warm start
 // (0-based columns, empty for none; `warm_is_fallback`: a start far from the optimum), the
-// neighbourhood searches and the callback, until the gap, `stop_at`, `yield` or cancel.
-MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool warm_is_fallback,
-                 const SolveOptions& options, MilpClock::time_point start,
-                 MilpClock::time_point stop_at, const MilpYield& yield = {},
-                 int branching = kAutoBranching);
+// neighbourhood searches and the callback, until the gap, `stop_at`, `yield`, cancel or, with
+// `shared`, the portfolio's shared gap.
+MilpRun search_glpk(const PoetModel& model, const std::vector<double>& warm_x,
+                    bool warm_is_fallback, const SolveOptions& options, MilpClock::time_point start,
+                    MilpClock::time_point stop_at, const MilpYield& yield,
+                    const MilpStrategy& strategy, SharedSearch* shared);
 
 // The optimum of `model`'s LP relaxation in joules, a lower bound on every schedule of its
 // family: +infinity when the LP is infeasible, -1 when it did not solve by `stop_at`.

@@ -105,6 +105,7 @@ nlohmann::json plan_solution_to_json(const TrainingGraph& graph, const PlanSolut
                          {"binaries", r.stats.binaries},
                          {"constraints", r.stats.constraints},
                          {"branch_nodes", r.stats.branch_nodes},
+                         {"searches", r.stats.searches},
                          {"warm_started", r.stats.warm_started},
                          {"first_schedule_s", r.stats.first_schedule_s},
                          {"sub_mips", r.stats.sub_mips},

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "engine/units.h"
-#include "solver/glpk_branch_and_cut.h"
+#include "solver/glpk_portfolio.h"
 #include "solver/graph_reduction.h"
 
 namespace tp {
@@ -60,6 +60,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         return std::move(*settled);
     }
 
+    result.stats.searches = std::clamp(options.threads, 1, kMaxPortfolioSearches);
     PoetFamily family = family_;
     family.recompute = family.recompute && options.allow_recompute;
     family.paging = family.paging && options.allow_paging;
@@ -275,7 +276,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
         // bound is the lower of theirs.
         objective = deeper.energy_j;
         bound = std::min({objective, deeper.bound_j, main_bound});
-        proven = objective - bound <= options.relative_gap * objective;
+        proven = within_gap(objective, bound, options.relative_gap);
         result.schedule = expand_schedule(reduced, deep->schedule(deep->decisions(deeper.x)));
         result.stats.recompute_only_depth = deeper.depth;
     } else if (!best_x.empty()) {

@@ -48,6 +48,9 @@ struct SolveOptions {
     bool allow_recompute = true;
     // MILP recompute depth (solver/poet_model.h PoetFamily): -1 picks by graph size, 0 is exact.
     int recompute_depth = -1;
+    // MILP branch-and-cut searches run at once for this solve, one per thread, each by its own
+    // strategy (solver/glpk_portfolio.h); 1 searches on the calling thread alone.
+    int threads = 1;
     const std::atomic<bool>* cancel = nullptr;           // set to true to stop early
     std::function<void(const SolveProgress&)> progress;  // called from the solving thread
 };
@@ -60,7 +63,8 @@ struct SolveStats {
     // N > 0: the schedule is recompute-only within N hops (searched because the main family could
     // not recompute its way under the budget), and status and bound cover both families.
     int recompute_only_depth = 0;
-    int64_t branch_nodes = 0;
+    int64_t branch_nodes = 0;  // over all searches
+    int searches = 1;          // MILP searches run at once (solver/glpk_portfolio.h)
     bool warm_started = false;
     double first_schedule_s = -1.0;  // when the first schedule was known (-1: never, or no search)
     int sub_mips = 0;                // RENS/RINS neighbourhoods searched (milp_neighbourhood.h)

@@ -248,11 +248,14 @@ void SolveSummary::setSolution(const PlanSolution& s, qint64 sram_bytes) {
                      family);
     QString search;
     if (r.stats.branch_nodes > 0 || r.stats.sub_mips > 0)
-        search = tr("\n%1 branch-and-bound nodes; %2 neighbourhood searches, %3 of them found a "
-                    "cheaper schedule; %4 cheaper schedules from rounding node LPs")
-                     .arg(formatCount(r.stats.branch_nodes), formatCount(r.stats.sub_mips),
-                          formatCount(r.stats.neighbourhood_improvements),
-                          formatCount(r.stats.rounding_improvements));
+        search =
+            tr("\n%1 branch-and-bound nodes%5; %2 neighbourhood searches, %3 of them found "
+               "a cheaper schedule; %4 cheaper schedules from rounding node LPs")
+                .arg(formatCount(r.stats.branch_nodes), formatCount(r.stats.sub_mips),
+                     formatCount(r.stats.neighbourhood_improvements),
+                     formatCount(r.stats.rounding_improvements),
+                     r.stats.searches > 1 ? tr(" in %1 parallel searches").arg(r.stats.searches)
+                                          : QString());
     solver_->setToolTip(tr("%1 graph nodes, %2 after fusing chains%3")
                             .arg(formatCount(r.stats.graph_nodes),
                                  formatCount(r.stats.reduced_nodes),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <thread>
 
 #include "app/cli/cli_args.h"
 #include "app/cli/commands.h"
@@ -129,6 +130,7 @@ int run_export(const std::vector<std::string>& argv) {
     // fragmentation and alignment), the sample buffers and a reserve for the runtime. When that
     // is over the budget, solve again with the budget lowered by the excess.
     SolveOptions options = design->options;
+    options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     PlanSolution s;
     Result<FirmwareExportReport> fit = Error{"not solved"};
     for (int attempt = 0;; ++attempt) {

@@ -21,10 +21,10 @@ commands:
   devices [--json]                     the board profiles (built-in and user folder)
   solve MODEL --device ID --budget SIZE [--deadline SECONDS] [PLAN OPTIONS]
         [--solver milp|dp|store-all|sqrt-n|recompute-only|paging-only] [--time-limit S]
-        [--json] [--out schedule.json]
+        [--threads N] [--json] [--out schedule.json]
                                        the least-energy schedule that fits the budget
   compare MODEL --devices a,b,... --budgets LIST|FROM..TO:N [PLAN OPTIONS]
-          [--solver NAME] [--time-limit S] [--jobs N] [--csv|--json]
+          [--solver NAME] [--time-limit S] [--jobs N] [--threads N] [--csv|--json]
                                        boards × budgets, solved in parallel
   export (PROJECT.tplan | MODEL --device ID --budget SIZE [PLAN OPTIONS]) --out DIR
          [--target host|cortex-m4|cortex-m7] [--lr X] [--steps N] [--solver NAME]

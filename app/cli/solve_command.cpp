@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -66,6 +67,16 @@ Result<SolveOptions> solve_options_from_args(const Args& args) {
                          args.option("--recompute-depth") + "'"};
         }
         if (o.recompute_depth < 0) return Error{"--recompute-depth must be 0 (exact) or more"};
+    }
+    // One MILP search per core unless told otherwise (compare divides the cores among its cells).
+    o.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (args.options.count("--threads")) {
+        const std::string v = args.option("--threads");
+        char* end = nullptr;
+        const long n = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || n < 1)
+            return Error{"--threads needs a whole number of 1 or more, got '" + v + "'"};
+        o.threads = static_cast<int>(std::min<long>(n, 1024));
     }
     return o;
 }
@@ -143,7 +154,7 @@ int exit_code(SolveStatus s) {
 int run_solve(const std::vector<std::string>& argv) {
     std::set<std::string> valued = kPlanOptions;
     valued.insert({"--device", "--budget", "--deadline", "--solver", "--time-limit", "--out",
-                   "--recompute-depth"});
+                   "--recompute-depth", "--threads"});
     std::set<std::string> switches = kPlanSwitches;
     switches.insert("--json");
     auto args = parse_args(argv, valued, switches);
@@ -240,7 +251,7 @@ constexpr double kCompareWallSeconds = 45.0;
 int run_compare(const std::vector<std::string>& argv) {
     std::set<std::string> valued = kPlanOptions;
     valued.insert({"--devices", "--budgets", "--deadline", "--solver", "--time-limit", "--jobs",
-                   "--recompute-depth"});
+                   "--recompute-depth", "--threads"});
     std::set<std::string> switches = kPlanSwitches;
     switches.insert({"--json", "--csv"});
     auto args = parse_args(argv, valued, switches);
@@ -304,8 +315,13 @@ int run_compare(const std::vector<std::string>& argv) {
                      cells.size(), std::min<unsigned>(jobs, static_cast<unsigned>(cells.size())),
                      options->time_limit_s);
     }
+    // The cores not taken by a worker of their own go to each cell's MILP searches.
+    const unsigned workers_used = static_cast<unsigned>(std::min<size_t>(jobs, cells.size()));
+    if (!args->options.count("--threads"))
+        options->threads = static_cast<int>(
+            std::max(1u, std::max(1u, std::thread::hardware_concurrency()) / std::max(1u, workers_used)));
     std::vector<std::thread> workers;
-    for (unsigned w = 0; w < std::min<size_t>(jobs, cells.size()); ++w)
+    for (unsigned w = 0; w < workers_used; ++w)
         workers.emplace_back([&] {
             for (size_t i = next++; i < cells.size(); i = next++) {
                 SolveOptions o = *options;

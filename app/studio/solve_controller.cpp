@@ -1,5 +1,7 @@
 #include "app/studio/solve_controller.h"
 
+#include <QThread>
+#include <algorithm>
 #include <exception>
 
 namespace tp {
@@ -96,6 +98,7 @@ void SolveController::start() {
         outcome->serial = serial;
         outcome->job = *job;
         SolveOptions options = job->options;
+        options.threads = std::max(1, QThread::idealThreadCount());  // one search per core
         options.cancel = &shared->cancel;
         options.progress = [shared](const SolveProgress& p) {
             const std::lock_guard<std::mutex> lock(shared->mutex);

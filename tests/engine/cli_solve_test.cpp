@@ -82,6 +82,26 @@ TEST(CliSolve, BadArgumentsAreNamed) {
     EXPECT_NE(
         run("solve zoo:mcunet --device stm32f746 --budget 1M --solver magic").out.find("magic"),
         std::string::npos);
+    const CliRun threads = run("solve zoo:mcunet --device stm32f746 --budget 1M --threads 0");
+    EXPECT_EQ(threads.exit_code, 1);
+    EXPECT_NE(threads.out.find("--threads needs a whole number of 1 or more, got '0'"),
+              std::string::npos)
+        << threads.out;
+}
+
+// One MILP search per thread asked for (at most four), said in the JSON's solver_stats.
+TEST(CliSolve, ThreadsAreTheSearchesOfTheSolve) {
+    for (int threads : {1, 2}) {
+        CliRun r =
+            run("solve zoo:mcunet --plan full --device stm32f746 --budget 5M --time-limit 5 "
+                "--json --threads " +
+                    std::to_string(threads),
+                false);
+        ASSERT_EQ(r.exit_code, 0) << r.out;
+        const auto j = nlohmann::json::parse(r.out);
+        EXPECT_EQ(j.at("solver_stats").at("searches").get<int>(), threads);
+        EXPECT_TRUE(j.at("valid").get<bool>());
+    }
 }
 
 TEST(CliCompare, CsvHasOneRowPerBoardAndBudget) {
@@ -100,7 +120,8 @@ TEST(CliCompare, SharesAboutFortyFiveSecondsAmongItsCells) {
         CliRun r = run("compare zoo:mcunet --plan sparse --devices stm32f746,nrf52840 " + args);
         EXPECT_EQ(r.exit_code, 0) << r.out;
         const auto at = r.out.find("compare: ");
-        return at == std::string::npos ? std::string{} : r.out.substr(at, r.out.find('\n', at) - at);
+        return at == std::string::npos ? std::string{}
+                                       : r.out.substr(at, r.out.find('\n', at) - at);
     };
     EXPECT_EQ(limit_line("--budgets 2M,3M --jobs 2 --csv"),
               "compare: 4 cells on 2 workers, 22.5 s per cell at most (--time-limit S to change)");

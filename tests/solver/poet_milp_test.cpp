@@ -50,6 +50,8 @@ void expect_sound(const SolveResult& r, const SolveOptions& o, double floor,
     }
 }
 
+// Every other seed runs the portfolio of two searches (solver/glpk_portfolio.h): its merged
+// status, schedule and infeasibility must be the exhaustive search's too.
 // Also the LP relaxation bound, which decides whether the two-hop search may keep the whole
 // limit and the main search be skipped: never above the exhaustive optimum, never below the
 // floor, and "infeasible" (+infinity) only where no schedule exists.
@@ -65,10 +67,12 @@ TEST(PoetMilp, EqualsBruteForceOnRandomDags) {
         const int64_t high = floor.replay.peak_ram_bytes;
         for (int64_t budget : {low - 1, low, (low + high) / 2, high - 1, high}) {
             if (budget <= 0) continue;
-            const SolveOptions o = exact(budget);
+            SolveOptions o = exact(budget);
+            o.threads = 1 + static_cast<int>(seed % 2);  // odd seeds: the two-search portfolio
             const SolveResult m = PoetMilpScheduler().solve(c.graph, c.costs, o);
             const testing::BruteForceResult b = testing::brute_force_optimum(c.graph, c.costs, o);
-            const std::string what = c.description + " budget " + std::to_string(budget);
+            const std::string what = c.description + " budget " + std::to_string(budget) +
+                                     " threads " + std::to_string(o.threads);
             const double lp_bound =
                 lp_relaxation_bound(PoetModel(c.graph, c.costs, budget, 0.0, {true, true, 0}),
                                     MilpClock::now() + std::chrono::seconds(30));

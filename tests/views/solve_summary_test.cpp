@@ -154,6 +154,7 @@ TEST_F(SolveSummaryTest, SolverTooltipCountsTheSearch) {
     s.result.stats.sub_mips = 17;
     s.result.stats.neighbourhood_improvements = 5;
     s.result.stats.rounding_improvements = 3;
+    s.result.stats.searches = 1;
     summary.setSolution(s, device_->sram_bytes);
     const QString tip = summary.findChild<QLabel*>("summarySolver")->toolTip();
     EXPECT_TRUE(tip.contains(QStringLiteral("%1 branch-and-bound nodes; 17 neighbourhood searches, "
@@ -161,6 +162,13 @@ TEST_F(SolveSummaryTest, SolverTooltipCountsTheSearch) {
                                             "schedules from rounding node LPs")
                                  .arg(formatCount(1234))))
         << tip.toStdString();
+    s.result.stats.searches = 2;
+    summary.setSolution(s, device_->sram_bytes);
+    EXPECT_TRUE(
+        summary.findChild<QLabel*>("summarySolver")
+            ->toolTip()
+            .contains(QStringLiteral("%1 branch-and-bound nodes in 2 parallel searches; 17 ")
+                          .arg(formatCount(1234))));
 }
 
 TEST_F(SolveSummaryTest, SolverLineNamesTheFamilyOfTheSchedule) {
