@@ -4,6 +4,8 @@
 # how many budgets it solved, how many it proved optimal, the worst solve time, the latest time a
 # solved budget first had a schedule, the worst proven gap among the budgets it solved, and the mean energy over the store-all floor.
 # Usage: bench/solver_table.sh [build-dir] [time-limit-s]
+# One cell at a time (--jobs 1): each MILP solve gets every core for its searches unless THREADS
+# says how many (THREADS=1: one search, as before the portfolio).
 set -euo pipefail
 BUILD=${1:-build}
 LIMIT=${2:-60}
@@ -23,7 +25,7 @@ for model in $MODELS; do
     read -r low high <<<"$range"
     for solver in $SOLVERS; do
       "$CLI" compare "zoo:$model" --plan "$PLAN" --devices "$board" --budgets "${low}..${high}:${POINTS}" \
-        --solver "$solver" --time-limit "$LIMIT" --jobs 1 --json |
+        --solver "$solver" --time-limit "$LIMIT" --jobs 1 ${THREADS:+--threads "$THREADS"} --json |
       python3 -c '
 import json, sys
 d = json.load(sys.stdin)

@@ -371,7 +371,9 @@ MilpRun search_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     neighbourhood.first_time_limit_s = 0.25 * options.time_limit_s;
     neighbourhood.sub_time_limit_s = std::min(1.0, 0.25 * options.time_limit_s);
     neighbourhood.fallback_start = warm_is_fallback;
-    if (strategy.neighbourhoods) state.neighbourhood = &neighbourhood;
+    if (!strategy.rens) neighbourhood.rens_rounds = neighbourhood.rens_rounds_unsolved = 0;
+    neighbourhood.rins_after_nodes = strategy.rins_after_nodes;
+    state.neighbourhood = &neighbourhood;
     state.model = &model;
     parm.cb_func = on_tree_event;
     parm.cb_info = &state;

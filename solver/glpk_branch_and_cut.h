@@ -67,8 +67,11 @@ struct MilpStrategy {
     int branching = kAutoBranching;  // kAutoBranching, GLP_BR_DTH or GLP_BR_PCH
     // Branch by the rule `branching` does not pick (pseudo-costs for Driebeck–Tomlin and back).
     bool other_branching = false;
-    bool knapsack_cuts = true;   // GLPK's cover and clique cuts
-    bool neighbourhoods = true;  // RENS and RINS (solver/milp_neighbourhood.h)
+    bool knapsack_cuts = true;  // GLPK's cover and clique cuts
+    // Neighbourhood searches (solver/milp_neighbourhood.h): RENS at the root, RINS from the
+    // tree's `rins_after_nodes`-th node on.
+    bool rens = true;
+    int rins_after_nodes = 0;
 };
 
 // What searches over the same model, run at the same time, share: the best schedule any of them

@@ -107,7 +107,7 @@ bool NeighbourhoodSearch::run(glp_tree* tree) {
     int active = 0, alive = 0, total = 0;
     glp_ios_tree_size(tree, &active, &alive, &total);
     if (rins_interval_ <= 0) rins_interval_ = rins_every_nodes;
-    if (have_incumbent && rins_done_ < rins_max &&
+    if (have_incumbent && rins_done_ < rins_max && total >= rins_after_nodes &&
         total - last_rins_node_count_ >= rins_interval_) {
         ++rins_done_;
         last_rins_node_count_ = total;

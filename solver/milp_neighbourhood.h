@@ -31,6 +31,7 @@ struct NeighbourhoodSearch {
     int rins_every_nodes = 10;      // branch-and-bound nodes between two RINS (at first: each
                                     // RINS that finds nothing doubles it, one that does resets it)
     int rins_max = 60;              // RINS calls per solve
+    int rins_after_nodes = 0;       // none before the tree has this many nodes
     double sub_time_limit_s = 1;    // per sub-MILP once a schedule is known
     double first_time_limit_s = 3;  // per sub-MILP while none is (callers scale it with theirs)
     // The schedule known at the start is only a fallback far from the optimum (paging

@@ -46,8 +46,8 @@ TEST(SharedSearch, AFinishedTreeSettlesWithoutASchedule) {
     EXPECT_FALSE(within_gap(100.0, 100.0 * (1 - 2e-4), 1e-4));
 }
 
-// The second search of a portfolio runs no neighbourhoods. Given the optimum by another search,
-// in one second (where by itself it finds schedules, but not that one) it ends with it.
+// The second search of a portfolio runs no RENS. Given the optimum by another search, in one
+// second (where by itself it finds schedules, but not that one) it ends with it.
 TEST(GlpkPortfolio, ASearchTakesTheScheduleAnotherShared) {
     const testing::ZooOnBoard z = testing::zoo_on_board("mcunet", "stm32f746");
     const int64_t budget = 3609888;  // its smallest feasible budget: ~25 nodes to the optimum
@@ -66,7 +66,7 @@ TEST(GlpkPortfolio, ASearchTakesTheScheduleAnotherShared) {
     std::copy(optimum.x.begin(), optimum.x.end(), x1.begin() + 1);
     shared.offer(x1, optimum.objective_j);
     const MilpStrategy prover = portfolio_strategy(kAutoBranching, 1);
-    ASSERT_FALSE(prover.neighbourhoods);
+    ASSERT_FALSE(prover.rens);
     start = MilpClock::now();
     const MilpRun run = search_glpk(model, {}, false, o, start, start + std::chrono::seconds(1), {},
                                     prover, &shared);

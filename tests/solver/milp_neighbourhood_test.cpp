@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <random>
 
@@ -106,8 +107,10 @@ void on_event(glp_tree* tree, void* info) {
 }
 
 // GLPK with its own heuristics and cuts off, so what finds schedules early is the neighbourhood.
-double solve_with_neighbourhood(const Knapsack& k, std::unique_ptr<NeighbourhoodSearch>& used,
-                                SearchRun& run, const std::atomic<bool>* cancel) {
+double solve_with_neighbourhood(
+    const Knapsack& k, std::unique_ptr<NeighbourhoodSearch>& used, SearchRun& run,
+    const std::atomic<bool>* cancel,
+    const std::function<void(NeighbourhoodSearch&)>& configure = [](NeighbourhoodSearch&) {}) {
     glp_term_out(GLP_OFF);
     glp_prob* p = load(k);
     glp_smcp lp;
@@ -119,6 +122,7 @@ double solve_with_neighbourhood(const Knapsack& k, std::unique_ptr<Neighbourhood
     search->stop_at = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     search->cancel = cancel;
     search->rins_every_nodes = 2;
+    configure(*search);
     run.search = search;
     run.knapsack = &k;
     glp_iocp parm;
@@ -156,6 +160,28 @@ TEST(MilpNeighbourhood, ACancelledSolveSearchesNoNeighbourhood) {
     SearchRun run;
     solve_with_neighbourhood(k, search, run, &cancel);
     EXPECT_EQ(search->sub_mips, 0);
+}
+
+// Without RENS, RINS alone: from the root on, or not before the tree's n-th node (the
+// portfolio's proving searches, solver/glpk_portfolio.cpp). Either way the optimum is reached.
+TEST(MilpNeighbourhood, RinsWaitsForItsFirstNode) {
+    int early = 0, late = 0;
+    for (unsigned seed = 1; seed <= 6; ++seed) {
+        const Knapsack k = random_knapsack(seed, 18);
+        for (int after : {0, 1000000}) {
+            std::unique_ptr<NeighbourhoodSearch> search;
+            SearchRun run;
+            const double objective =
+                solve_with_neighbourhood(k, search, run, nullptr, [after](NeighbourhoodSearch& n) {
+                    n.rens_rounds = n.rens_rounds_unsolved = 0;
+                    n.rins_after_nodes = after;
+                });
+            EXPECT_DOUBLE_EQ(objective, brute_force_best(k)) << "seed " << seed;
+            (after == 0 ? early : late) += search->sub_mips;
+        }
+    }
+    EXPECT_GE(early, 1);
+    EXPECT_EQ(late, 0);  // no tree here reaches a million nodes
 }
 
 TEST(MilpNeighbourhood, PoetSchedulesItFindsReplayWithinTheBudget) {
