@@ -1,6 +1,7 @@
 #include "solver/glpk_portfolio.h"
 
 #include <algorithm>
+#include <exception>
 #include <limits>
 #include <thread>
 
@@ -39,18 +40,32 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool
     SolveOptions quiet = options;
     quiet.progress = nullptr;
     std::vector<MilpRun> runs(static_cast<size_t>(searches));
+    // A search that throws (out of memory) ends the portfolio and the exception reaches the
+    // caller on its own thread, after every helper has stopped.
+    std::vector<std::exception_ptr> failures(static_cast<size_t>(searches));
     std::vector<std::thread> helpers;
     for (int i = 1; i < searches; ++i)
         helpers.emplace_back([&, i] {
-            runs[static_cast<size_t>(i)] =
-                search_glpk(model, warm_x, warm_is_fallback, quiet, start, stop_at, yield,
-                            portfolio_strategy(branching, i), &shared);
+            try {
+                runs[static_cast<size_t>(i)] =
+                    search_glpk(model, warm_x, warm_is_fallback, quiet, start, stop_at, yield,
+                                portfolio_strategy(branching, i), &shared);
+            } catch (...) {
+                failures[static_cast<size_t>(i)] = std::current_exception();
+                shared.finish();
+            }
             glp_free_env();  // GLPK's environment is per thread; every problem of it is deleted
         });
-    runs[0] = search_glpk(model, warm_x, warm_is_fallback, options, start, stop_at, yield,
-                          portfolio_strategy(branching, 0), &shared);
+    try {
+        runs[0] = search_glpk(model, warm_x, warm_is_fallback, options, start, stop_at, yield,
+                              portfolio_strategy(branching, 0), &shared);
+    } catch (...) {
+        failures[0] = std::current_exception();
+    }
     shared.finish();  // whatever stopped the first search (clock, yield, cancel) stops them all
     for (auto& h : helpers) h.join();
+    for (const auto& failure : failures)
+        if (failure) std::rethrow_exception(failure);
 
     MilpRun merged = runs[0];
     merged.x.clear();

@@ -317,9 +317,10 @@ int run_compare(const std::vector<std::string>& argv) {
     }
     // The cores not taken by a worker of their own go to each cell's MILP searches.
     const unsigned workers_used = static_cast<unsigned>(std::min<size_t>(jobs, cells.size()));
-    if (!args->options.count("--threads"))
-        options->threads = static_cast<int>(
-            std::max(1u, std::max(1u, std::thread::hardware_concurrency()) / std::max(1u, workers_used)));
+    if (!args->options.count("--threads")) {
+        const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+        options->threads = static_cast<int>(std::max(1u, cores / std::max(1u, workers_used)));
+    }
     std::vector<std::thread> workers;
     for (unsigned w = 0; w < workers_used; ++w)
         workers.emplace_back([&] {
