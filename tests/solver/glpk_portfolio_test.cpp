@@ -1,9 +1,8 @@
 // The MILP portfolio (solver/glpk_portfolio.h): what its searches share keeps the cheapest
 // schedule and the highest bound and calls the gap closed exactly when it is; a search handed
 // the optimum by another ends with it, which it does not find alone in that time; and on a zoo
-// network two
-// searches and one prove the same optimum, with a schedule the Validator replays. The portfolio
-// against the exhaustive optimum on random DAGs is in poet_milp_test.cpp.
+// network two searches and one prove the same optimum, with a schedule the Validator replays.
+// The portfolio against the exhaustive optimum on random DAGs is in poet_milp_test.cpp.
 #include "solver/glpk_portfolio.h"
 
 #include <gtest/gtest.h>
