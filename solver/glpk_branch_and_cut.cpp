@@ -84,7 +84,33 @@ struct SearchState {
     int rounding_improvements = 0;
     SharedSearch* shared = nullptr;  // the portfolio's, or null
     double offered = 1e300;          // the last incumbent offered to it (GLPK's units)
+    glp_iocp* parm = nullptr;        // GLPK's settings, as glp_intopt reads them node by node
+    bool below_root = false;         // the tree has grown past the root
+    int node = 0, node_rows = 0;     // the node of the last call, its rows when first seen
+    bool node_cut = false;
+    int nodes_cut_below_root = 0;
 };
+
+// Once the tree grows past the root, GLPK's cut generators are switched off (kCutsAtRootOnly),
+// and what cutting still happens below the root is counted.
+void watch_cuts(glp_tree* tree, SearchState& s) {
+    const int node = glp_ios_curr_node(tree);
+    if (node == 0) return;
+    if (!s.below_root && glp_ios_node_level(tree, node) > 0) {
+        s.below_root = true;
+        if (kCutsAtRootOnly)
+            s.parm->gmi_cuts = s.parm->mir_cuts = s.parm->cov_cuts = s.parm->clq_cuts = GLP_OFF;
+    }
+    const int rows = glp_get_num_rows(glp_ios_get_prob(tree));
+    if (node != s.node) {
+        s.node = node;
+        s.node_rows = rows;
+        s.node_cut = false;
+    } else if (rows > s.node_rows && !s.node_cut && glp_ios_node_level(tree, node) > 0) {
+        s.node_cut = true;
+        ++s.nodes_cut_below_root;
+    }
+}
 
 // The portfolio's schedules and bound, both ways: the others' better schedule becomes this
 // search's incumbent (only at GLP_IHEUR, where GLPK takes one), this search's go to them.
@@ -159,6 +185,7 @@ bool yields(const SearchState& s) {
 void on_tree_event(glp_tree* tree, void* info) {
     auto* s = static_cast<SearchState*>(info);
     const int reason = glp_ios_reason(tree);
+    watch_cuts(tree, *s);
     if (reason == GLP_IHEUR && s->warm && !s->warm_given) {
         s->warm_given = true;
         glp_ios_heur_sol(tree, s->warm->data());
@@ -360,7 +387,8 @@ MilpRun search_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     // With a warm start, RENS and RINS improve on it sooner than GLPK's feasibility pump; without
     // one (tight budgets on boards with a small or slow store), the pump finds first schedules
     // that RENS misses.
-    parm.fp_heur = warm_x.empty() || warm_is_fallback ? GLP_ON : GLP_OFF;
+    parm.fp_heur =
+        strategy.feasibility_pump && (warm_x.empty() || warm_is_fallback) ? GLP_ON : GLP_OFF;
     parm.mip_gap = options.relative_gap;
     parm.tm_lim = static_cast<int>(std::max(1.0, seconds_left() * 1000.0));
     NeighbourhoodSearch neighbourhood(lp);
@@ -377,7 +405,9 @@ MilpRun search_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     state.model = &model;
     parm.cb_func = on_tree_event;
     parm.cb_info = &state;
+    state.parm = &parm;
     run.ret = glp_intopt(lp, &parm);
+    run.nodes_cut_below_root = state.nodes_cut_below_root;
     run.branch_nodes = state.branch_nodes;
     run.first_schedule_s = state.first_schedule_s;
     run.sub_mips = neighbourhood.sub_mips;

@@ -45,6 +45,8 @@ struct MilpRun {
     double first_schedule_s = -1.0;  // since `start`, -1 for none
     int64_t branch_nodes = 0;
     int sub_mips = 0, neighbourhood_improvements = 0, rounding_improvements = 0;
+    // Nodes below the root whose LP GLPK cut (its rows grew while the node was processed).
+    int nodes_cut_below_root = 0;
 };
 
 // Stop early for another search that can use the time: whenever this search's bound shows it
@@ -72,7 +74,19 @@ struct MilpStrategy {
     // tree's `rins_after_nodes`-th node on.
     bool rens = true;
     int rins_after_nodes = 0;
+    // GLPK's feasibility pump at the root while the search has no start, or only a fallback one.
+    bool feasibility_pump = true;
 };
+
+// GLPK's cut generators run at the root only. GLPK cuts again at every node reached by
+// backtracking, which best-bound search makes nearly every node, and every cut it weighs costs
+// a pass over the whole matrix (glp_transform_row; Gomory cuts one per tableau row,
+// glp_eval_tab_row): 45% of a solve of proxylessnas-w0.3 / STM32F746 at its smallest budget
+// was spent walking the matrix (glp_get_mat_col). The cuts made at the root stay. GLPK has no
+// setting for it, but it reads its glp_iocp afresh at every node (through the pointer it was
+// given), so the search turns the generators off in the callback once the tree has grown past
+// the root (bench/solver_table.sh measures the effect).
+constexpr bool kCutsAtRootOnly = true;
 
 // What searches over the same model, run at the same time, share: the best schedule any of them
 // has found and the best bound any of them has proved (each search's bound holds for the whole

@@ -15,7 +15,8 @@ namespace tp {
 // on, around their own node LPs: mobilenetv2-w0.35 / STM32H743 at 10.9 MiB, where the second
 // search's bound reached the optimum but the first search's tree had not found it, was proven
 // in 3 of 3 runs of 10 s (8.5-10.0 s) with it and in none without (0.03-0.10% off); from the
-// root on it slowed that proxylessnas proof down again.
+// root on it slowed that proxylessnas proof down again. The feasibility pump, too, is left to
+// the first search: on that proxylessnas budget it took the second ~0.9 s at the root.
 constexpr int kProverRinsAfterNodes = 10;
 
 MilpStrategy portfolio_strategy(int branching, int index) {
@@ -25,6 +26,7 @@ MilpStrategy portfolio_strategy(int branching, int index) {
     s.knapsack_cuts = index < 2;
     s.rens = index == 0;
     s.rins_after_nodes = index == 0 ? 0 : kProverRinsAfterNodes;
+    s.feasibility_pump = index == 0;
     return s;
 }
 
