@@ -3,10 +3,29 @@
 // gives the recompute-only and paging-only baselines, each the optimum of its own family.
 #pragma once
 
+#include <vector>
+
 #include "solver/poet_model.h"
 #include "solver/scheduler.h"
 
 namespace tp {
+
+// What the search of one family of schedules left: the energy of its best schedule (+infinity
+// for none) and what it proved every schedule of the family costs at least (+infinity when the
+// family has none within the budget).
+struct FamilyOutcome {
+    double energy_j = 0.0, bound_j = 0.0;
+};
+
+// What a solve that searched several families can claim about their union: the cheapest
+// schedule (`winner`, -1 for none), and a bound that holds for every family, the lowest of
+// theirs (at most the winner's energy). Proven when that bound is within the relative gap.
+struct FamilyClaim {
+    int winner = -1;
+    double energy_j = 0.0, bound_j = 0.0;
+    bool proven = false;
+};
+FamilyClaim claim_over_families(const std::vector<FamilyOutcome>& families, double relative_gap);
 
 class PoetMilpScheduler final : public Scheduler {
   public:
