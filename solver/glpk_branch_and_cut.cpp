@@ -386,7 +386,7 @@ MilpRun search_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     parm.clq_cuts = strategy.knapsack_cuts ? GLP_ON : GLP_OFF;
     // With a warm start, RENS and RINS improve on it sooner than GLPK's feasibility pump; without
     // one (tight budgets on boards with a small or slow store), the pump finds first schedules
-    // that RENS misses.
+    // that RENS misses. A portfolio leaves it to its first search (glpk_portfolio.cpp).
     parm.fp_heur =
         strategy.feasibility_pump && (warm_x.empty() || warm_is_fallback) ? GLP_ON : GLP_OFF;
     parm.mip_gap = options.relative_gap;
