@@ -85,7 +85,7 @@ struct MilpStrategy {
 // was spent walking the matrix (glp_get_mat_col). The cuts made at the root stay. GLPK has no
 // setting for it, but it reads its glp_iocp afresh at every node (through the pointer it was
 // given), so the search turns the generators off in the callback once the tree has grown past
-// the root (bench/solver_table.sh measures the effect).
+// the root (bench/interleaved_cells.sh measures the effect against an older build).
 constexpr bool kCutsAtRootOnly = true;
 
 // What searches over the same model, run at the same time, share: the best schedule any of them
