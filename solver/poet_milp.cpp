@@ -316,6 +316,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     const FamilyClaim claim = claim_over_families(families, options.relative_gap);
     const double objective = claim.energy_j, bound = claim.bound_j;
     const bool proven = claim.proven;
+    if (deeper.searched) result.stats.searched_recompute_only_depth = deeper.depth;
     if (claim.winner == 1) {
         result.schedule = expand_schedule(reduced, deep->schedule(deep->decisions(deeper.x)));
         result.stats.recompute_only_depth = deeper.depth;

@@ -4,6 +4,21 @@
 
 namespace tp {
 
+std::string claim_scope(const SolveStats& stats) {
+    const int d = stats.recompute_depth;
+    const std::string hops = std::to_string(d) + (d == 1 ? " hop" : " hops");
+    // Both families when the deeper one was searched, whichever gave the schedule.
+    if (stats.searched_recompute_only_depth > 0) {
+        const bool deeper_won = stats.recompute_only_depth > 0;
+        return " — among schedules that recompute within " + hops + " of a value's use and page" +
+               (deeper_won ? "" : " (this one)") + ", or within " +
+               std::to_string(stats.searched_recompute_only_depth) + " hops without paging" +
+               (deeper_won ? " (this one)" : "");
+    }
+    if (d > 0) return " — among schedules that recompute within " + hops + " of a value's use";
+    return {};
+}
+
 const char* solve_status_name(SolveStatus s) {
     switch (s) {
         case SolveStatus::optimal:

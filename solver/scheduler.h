@@ -60,8 +60,11 @@ struct SolveStats {
     int reduced_nodes = 0;  // after fusing chains the solver can treat as one node
     int variables = 0, binaries = 0, constraints = 0;
     int recompute_depth = 0;  // 0: the exact family; N: recomputation within N hops of its use
-    // N > 0: the schedule is recompute-only within N hops (searched because the main family could
-    // not recompute its way under the budget), and status and bound cover both families.
+    // N > 0: recompute-only within N hops was searched too, because the main family could not
+    // recompute its way under the budget; status and bound then cover both families, whichever
+    // gave the schedule.
+    int searched_recompute_only_depth = 0;
+    // N > 0: the schedule is that recompute-only family's (searched_recompute_only_depth == N).
     int recompute_only_depth = 0;
     int64_t branch_nodes = 0;  // over all searches
     int searches = 1;          // MILP searches run at once (solver/glpk_portfolio.h)
@@ -86,6 +89,10 @@ struct SolveResult {
 
     bool has_schedule() const { return !schedule.steps.empty(); }
 };
+
+// The family a MILP result's status and bound cover, as the CLI prints it after the status
+// (" — among schedules that …"); empty for the exact family.
+std::string claim_scope(const SolveStats& stats);
 
 class Scheduler {
   public:

@@ -256,11 +256,20 @@ void SolveSummary::setSolution(const PlanSolution& s, qint64 sram_bytes) {
                      formatCount(r.stats.rounding_improvements),
                      r.stats.searches > 1 ? tr(" in %1 parallel searches").arg(r.stats.searches)
                                           : QString());
+    // The label names the schedule's family; the status and bound cover every family searched.
+    QString scope;
+    if (r.stats.searched_recompute_only_depth > 0)
+        scope = tr("\nStatus and bound cover both families searched: recompute within %1 with "
+                   "paging, and recompute-only within %2 hops")
+                    .arg(r.stats.recompute_depth == 1
+                             ? tr("1 hop")
+                             : tr("%1 hops").arg(r.stats.recompute_depth),
+                         QString::number(r.stats.searched_recompute_only_depth));
     solver_->setToolTip(tr("%1 graph nodes, %2 after fusing chains%3")
                             .arg(formatCount(r.stats.graph_nodes),
                                  formatCount(r.stats.reduced_nodes),
                                  r.stats.warm_started ? tr(", warm-started") : QString()) +
-                        search);
+                        search + scope);
 
     const bool shown = r.has_schedule();
     setMetricsVisible(shown);

@@ -102,15 +102,7 @@ void print_solution(const TrainingGraph& g, const Device& d, const PlanSolution&
     if (r.status == SolveStatus::feasible)
         std::printf(" (proven gap %.2f%%, bound %s)", 100.0 * r.gap,
                     joules(r.lower_bound_j).c_str());
-    if (r.stats.recompute_only_depth > 0)
-        std::printf(" — among schedules that recompute within %d hop%s of a value's use and "
-                    "page, or within %d hops without paging (this one)",
-                    r.stats.recompute_depth, r.stats.recompute_depth == 1 ? "" : "s",
-                    r.stats.recompute_only_depth);
-    else if (r.stats.recompute_depth > 0)
-        std::printf(" — among schedules that recompute within %d hop%s of a value's use",
-                    r.stats.recompute_depth, r.stats.recompute_depth == 1 ? "" : "s");
-    std::printf("\n");
+    std::printf("%s\n", claim_scope(r.stats).c_str());
     if (!r.message.empty()) std::printf("  %s\n", r.message.c_str());
     std::printf("budget %s · store-all peak %s · smallest feasible %s%s\n",
                 format_bytes(s.options.ram_budget_bytes).c_str(),

@@ -254,6 +254,26 @@ TEST(PoetMilp, TheClaimCoversEverySearchedFamily) {
     EXPECT_EQ(c.bound_j, 0.7);
 }
 
+// The words after the status name the families its claim covers: both whenever the two-hop
+// family was searched, whichever gave the schedule (the bound is then the lower of theirs).
+TEST(PoetMilp, TheClaimScopeNamesEverySearchedFamily) {
+    SolveStats s;
+    EXPECT_EQ(claim_scope(s), "");
+    s.recompute_depth = 1;
+    EXPECT_EQ(claim_scope(s), " — among schedules that recompute within 1 hop of a value's use");
+    s.searched_recompute_only_depth = 2;
+    EXPECT_EQ(claim_scope(s),
+              " — among schedules that recompute within 1 hop of a value's use and page (this "
+              "one), or within 2 hops without paging");
+    s.recompute_only_depth = 2;
+    EXPECT_EQ(claim_scope(s),
+              " — among schedules that recompute within 1 hop of a value's use and page, or "
+              "within 2 hops without paging (this one)");
+    s = {};
+    s.recompute_depth = 3;
+    EXPECT_EQ(claim_scope(s), " — among schedules that recompute within 3 hops of a value's use");
+}
+
 TEST(PoetMilp, RecomputesOnlyOneHopDeeperWhenOneHopCannotReachTheBudget) {
     // mcunet on the STM32H743 at 5.24 MiB: recompute within 1 hop cannot fit without paging,
     // and paging into the 1 MiB flash bank is dear. Within 1 hop the best schedule found cost
@@ -271,6 +291,7 @@ TEST(PoetMilp, RecomputesOnlyOneHopDeeperWhenOneHopCannotReachTheBudget) {
         << deeper.message;
     EXPECT_EQ(deeper.stats.recompute_depth, 1);
     EXPECT_EQ(deeper.stats.recompute_only_depth, 2);
+    EXPECT_EQ(deeper.stats.searched_recompute_only_depth, 2);
     EXPECT_TRUE(deeper.replay.valid);
     EXPECT_LE(deeper.replay.peak_ram_bytes, o.ram_budget_bytes);
     for (const auto& step : deeper.schedule.steps) EXPECT_NE(step.op, StepOp::page_out);
@@ -298,6 +319,7 @@ TEST(PoetMilp, RecomputesOnlyOneHopDeeperWhenOneHopCannotReachTheBudget) {
     o.recompute_depth = 1;
     const SolveResult one_hop = PoetMilpScheduler().solve(z.graph, z.costs, o);
     EXPECT_EQ(one_hop.stats.recompute_only_depth, 0);
+    EXPECT_EQ(one_hop.stats.searched_recompute_only_depth, 0);
     if (one_hop.has_schedule()) {
         EXPECT_TRUE(one_hop.replay.valid);
         EXPECT_GT(one_hop.energy_j, deeper.energy_j);

@@ -178,6 +178,19 @@ TEST_F(SolveSummaryTest, SolverLineNamesTheFamilyOfTheSchedule) {
     summary.setSolution(s, device_->sram_bytes);
     EXPECT_TRUE(text("summarySolver").endsWith(QStringLiteral(" · recompute within 1 hop")))
         << text("summarySolver").toStdString();
+    EXPECT_FALSE(summary.findChild<QLabel*>("summarySolver")->toolTip().contains("both families"));
+    // The two-hop family searched too, its schedule dearer: the label names the schedule's
+    // family, the tooltip the scope of status and bound.
+    s.result.stats.searched_recompute_only_depth = 2;
+    summary.setSolution(s, device_->sram_bytes);
+    EXPECT_TRUE(text("summarySolver").endsWith(QStringLiteral(" · recompute within 1 hop")))
+        << text("summarySolver").toStdString();
+    EXPECT_TRUE(summary.findChild<QLabel*>("summarySolver")
+                    ->toolTip()
+                    .endsWith(QStringLiteral("Status and bound cover both families searched: "
+                                             "recompute within 1 hop with paging, and "
+                                             "recompute-only within 2 hops")))
+        << summary.findChild<QLabel*>("summarySolver")->toolTip().toStdString();
     s.result.stats.recompute_only_depth = 2;
     summary.setSolution(s, device_->sram_bytes);
     EXPECT_TRUE(text("summarySolver").endsWith(QStringLiteral(" · recompute-only within 2 hops")))
