@@ -112,8 +112,7 @@ nlohmann::json plan_solution_to_json(const TrainingGraph& graph, const PlanSolut
                          {"neighbourhood_improvements", r.stats.neighbourhood_improvements},
                          {"rounding_improvements", r.stats.rounding_improvements},
                          {"recompute_depth", r.stats.recompute_depth},
-                         {"searched_recompute_only_depth",
-                          r.stats.searched_recompute_only_depth},
+                         {"searched_recompute_only_depth", r.stats.searched_recompute_only_depth},
                          {"recompute_only_depth", r.stats.recompute_only_depth}};
     json nodes = json::array();
     for (const auto& n : graph.nodes)

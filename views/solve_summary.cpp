@@ -261,9 +261,8 @@ void SolveSummary::setSolution(const PlanSolution& s, qint64 sram_bytes) {
     if (r.stats.searched_recompute_only_depth > 0)
         scope = tr("\nStatus and bound cover both families searched: recompute within %1 with "
                    "paging, and recompute-only within %2 hops")
-                    .arg(r.stats.recompute_depth == 1
-                             ? tr("1 hop")
-                             : tr("%1 hops").arg(r.stats.recompute_depth),
+                    .arg(r.stats.recompute_depth == 1 ? tr("1 hop")
+                                                      : tr("%1 hops").arg(r.stats.recompute_depth),
                          QString::number(r.stats.searched_recompute_only_depth));
     solver_->setToolTip(tr("%1 graph nodes, %2 after fusing chains%3")
                             .arg(formatCount(r.stats.graph_nodes),
