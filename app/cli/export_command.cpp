@@ -32,7 +32,8 @@ struct Design {
 };
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 Result<Design> design_from_args(const Args& args) {
@@ -81,8 +82,9 @@ Result<Design> design_from_args(const Args& args) {
         }
     }
     if (d.device_id.empty() || d.budget <= 0)
-        return Error{"export needs a board and a RAM budget: --device ID --budget SIZE (or a "
-                     ".tplan project that has them)"};
+        return Error{
+            "export needs a board and a RAM budget: --device ID --budget SIZE (or a "
+            ".tplan project that has them)"};
     d.options.ram_budget_bytes = d.budget;
     return d;
 }
@@ -98,9 +100,10 @@ int run_export(const std::vector<std::string>& argv) {
     auto args = parse_args(argv, valued, switches);
     if (!args) return fail(args.error().message);
     if (args->positional.size() != 1 || !args->options.count("--out"))
-        return fail("usage: trainplan export (PROJECT.tplan | MODEL --device ID --budget SIZE "
-                    "[PLAN OPTIONS]) --out DIR [--target host|cortex-m4|cortex-m7] [--lr X] "
-                    "[--steps N] [--solver NAME] [--time-limit S] [--no-reference]");
+        return fail(
+            "usage: trainplan export (PROJECT.tplan | MODEL --device ID --budget SIZE "
+            "[PLAN OPTIONS]) --out DIR [--target host|cortex-m4|cortex-m7] [--lr X] "
+            "[--steps N] [--solver NAME] [--time-limit S] [--no-reference]");
     auto design = design_from_args(*args);
     if (!design) return fail(design.error().message);
 
@@ -123,7 +126,8 @@ int run_export(const std::vector<std::string>& argv) {
     if (auto s = check_exportable(design->graph); !s) return fail(s.error().message);
     DeviceLibrary library = load_device_library(default_device_dirs());
     const Device* device = library.find(design->device_id);
-    if (!device) return fail("unknown device '" + design->device_id + "' (see `trainplan devices`)");
+    if (!device)
+        return fail("unknown device '" + design->device_id + "' (see `trainplan devices`)");
     auto costs = build_cost_model(design->graph, *device);
     if (!costs) return fail(costs.error().message);
     // The budget is the firmware's RAM: the arena (the Validator's peak plus the placement's
@@ -148,13 +152,13 @@ int run_export(const std::vector<std::string>& argv) {
         const int64_t over = fit->firmware_ram_bytes - design->budget;
         if (over <= 0 || attempt == kFitAttempts) break;
         const int64_t lowered = options.ram_budget_bytes - std::max<int64_t>(over, 1024);
-        std::printf("the arena (%s, schedule peak %s) + sample buffers (%s) + runtime reserve "
-                    "(%s) is %s over the budget; solving again at %s\n",
-                    format_bytes(fit->arena_bytes).c_str(),
-                    format_bytes(r.replay.peak_ram_bytes).c_str(),
-                    format_bytes(fit->caller_buffer_bytes).c_str(),
-                    format_bytes(kFirmwareRuntimeReserveBytes).c_str(), format_bytes(over).c_str(),
-                    format_bytes(lowered).c_str());
+        std::printf(
+            "the arena (%s, schedule peak %s) + sample buffers (%s) + runtime reserve "
+            "(%s) is %s over the budget; solving again at %s\n",
+            format_bytes(fit->arena_bytes).c_str(), format_bytes(r.replay.peak_ram_bytes).c_str(),
+            format_bytes(fit->caller_buffer_bytes).c_str(),
+            format_bytes(kFirmwareRuntimeReserveBytes).c_str(), format_bytes(over).c_str(),
+            format_bytes(lowered).c_str());
         std::fflush(stdout);
         options.ram_budget_bytes = lowered;
     }
@@ -185,7 +189,8 @@ int run_export(const std::vector<std::string>& argv) {
                 format_bytes(report->activation_lower_bound).c_str(), report->placement.c_str());
     std::printf("budget %s · Validator peak %s · flash (weights) %s · storage %s (Validator %s)\n",
                 format_bytes(design->budget).c_str(), format_bytes(r.replay.peak_ram_bytes).c_str(),
-                format_bytes(report->flash_bytes).c_str(), format_bytes(report->storage_bytes).c_str(),
+                format_bytes(report->flash_bytes).c_str(),
+                format_bytes(report->storage_bytes).c_str(),
                 format_bytes(r.replay.peak_storage_bytes).c_str());
     std::printf("%zu files; check it with: trainplan verify %s\n", report->files.size(),
                 o.out_dir.c_str());

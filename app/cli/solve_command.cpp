@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -108,8 +108,9 @@ void print_solution(const TrainingGraph& g, const Device& d, const PlanSolution&
                 format_bytes(s.options.ram_budget_bytes).c_str(),
                 format_bytes(s.store_all_peak_bytes).c_str(),
                 format_bytes(s.min_feasible_budget_bytes).c_str(),
-                s.min_feasible_exact ? ""
-                                     : (" (lower bound: " + s.min_feasible_bound_reason + ")").c_str());
+                s.min_feasible_exact
+                    ? ""
+                    : (" (lower bound: " + s.min_feasible_bound_reason + ")").c_str());
     if (!r.has_schedule()) return;
     const ScheduleReplay& p = r.replay;
     std::printf("peak RAM %s at step %d · storage used %s\n",
@@ -300,10 +301,13 @@ int run_compare(const std::vector<std::string>& argv) {
     // that share of the workers' time (at least 1 s, at most the solve default). A cell that
     // stops at its limit reports its schedule with the proven gap.
     if (!args->options.count("--time-limit")) {
-        const double share = kCompareWallSeconds * static_cast<double>(std::min<size_t>(jobs, cells.size())) /
+        const double share = kCompareWallSeconds *
+                             static_cast<double>(std::min<size_t>(jobs, cells.size())) /
                              static_cast<double>(cells.size());
         options->time_limit_s = std::clamp(share, 1.0, options->time_limit_s);
-        std::fprintf(stderr, "compare: %zu cells on %u workers, %.1f s per cell at most (--time-limit S to change)\n",
+        std::fprintf(stderr,
+                     "compare: %zu cells on %u workers, %.1f s per cell at most (--time-limit S to "
+                     "change)\n",
                      cells.size(), std::min<unsigned>(jobs, static_cast<unsigned>(cells.size())),
                      options->time_limit_s);
     }
