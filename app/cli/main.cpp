@@ -21,7 +21,7 @@ commands:
   devices [--json]                     the board profiles (built-in and user folder)
   solve MODEL --device ID --budget SIZE [--deadline SECONDS] [PLAN OPTIONS]
         [--solver milp|dp|store-all|sqrt-n|recompute-only|paging-only] [--time-limit S]
-        [--threads N] [--json] [--out schedule.json]
+        [--recompute-depth N] [--threads N] [--json] [--out schedule.json]
                                        the least-energy schedule that fits the budget
   compare MODEL --devices a,b,... --budgets LIST|FROM..TO:N [PLAN OPTIONS]
           [--solver NAME] [--time-limit S] [--jobs N] [--threads N] [--csv|--json]
