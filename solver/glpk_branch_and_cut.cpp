@@ -58,6 +58,28 @@ bool SharedSearch::settled() const {
                          within_gap(best_j_, bound_j_, relative_gap_));
 }
 
+void FamilyRace::publish(int side, double energy_j) {
+    auto& best = best_j_[side];
+    double now = best.load();
+    while (energy_j < now && !best.compare_exchange_weak(now, energy_j)) {
+    }
+}
+
+void FamilyRace::raise_bound(int side, double bound_j) {
+    auto& bound = bound_j_[side];
+    double now = bound.load();
+    while (bound_j > now && !bound.compare_exchange_weak(now, bound_j)) {
+    }
+}
+
+double FamilyRace::best_j(int side) const {
+    return best_j_[side].load();
+}
+
+double FamilyRace::bound_j(int side) const {
+    return bound_j_[side].load();
+}
+
 namespace {
 
 using Clock = MilpClock;
@@ -89,7 +111,51 @@ struct SearchState {
     int node = 0, node_rows = 0;     // the node of the last call, its rows when first seen
     bool node_cut = false;
     int nodes_cut_below_root = 0;
+    // The stand-in for another family's schedule (MilpYield): its column (1-based, 0 for none),
+    // a solution that sets only it, and the energy it was last given to GLPK at.
+    int cutoff_col = 0;
+    std::vector<double> cutoff_x;
+    double cutoff_given_j = kInfinity;
+    int branching = GLP_BR_DTH;  // the strategy's rule, while GLPK holds a schedule of its own
 };
+
+// The cheapest schedule of another family known to this search, +infinity for none.
+double other_schedule_j(const SearchState& s) {
+    double other = s.yield.other_j >= 0 ? s.yield.other_j : kInfinity;
+    if (s.yield.race) other = std::min(other, s.yield.race->best_j(1 - s.yield.side));
+    return other;
+}
+
+// GLPK's incumbent is the stand-in for another family's schedule, not a schedule of this model.
+bool holds_cutoff(glp_prob* p, const SearchState& s) {
+    const int status = glp_mip_status(p);  // GLP_OPT once glp_intopt finished
+    return s.cutoff_col > 0 && (status == GLP_FEAS || status == GLP_OPT) &&
+           glp_mip_col_val(p, s.cutoff_col) > 0.0;
+}
+
+// At GLP_IHEUR: the other family's schedule, when cheaper than what GLPK holds, becomes its
+// incumbent (as the stand-in).
+void offer_cutoff(glp_tree* tree, SearchState& s) {
+    const double other = other_schedule_j(s);
+    const double constant = s.model->constant_cost();
+    if (s.cutoff_col == 0 || !(other < s.cutoff_given_j * (1 - 1e-12)) ||
+        !(other > constant * (1 + 1e-12)))
+        return;
+    s.cutoff_given_j = other;
+    s.cutoff_x[static_cast<size_t>(s.cutoff_col)] = (other - constant) / s.unit;
+    if (glp_ios_heur_sol(tree, s.cutoff_x.data()) == 0) {
+        // GLPK's feasibility pump then looks for a schedule between the LP bound and the other
+        // schedule, pass after pass without a callback: on mobilenetv2-w0.35's two-hop family
+        // (Raspberry Pi 4, 10.9 MiB), where there is none, it held the search for over 6 s.
+        s.parm->fp_heur = GLP_OFF;
+    }
+}
+
+// GLPK's incumbent, when it is a schedule of this model.
+bool holds_schedule(glp_prob* p, const SearchState& s) {
+    const int status = glp_mip_status(p);
+    return (status == GLP_FEAS || status == GLP_OPT) && !holds_cutoff(p, s);
+}
 
 // Once the tree grows past the root, GLPK's cut generators are switched off (kCutsAtRootOnly),
 // and what cutting still happens below the root is counted.
@@ -125,7 +191,7 @@ void share(glp_tree* tree, SearchState& s, int reason) {
             glp_ios_heur_sol(tree, x1.data()) == 0)
             s.offered = glp_mip_obj_val(mip);
     }
-    if (glp_mip_status(mip) == GLP_FEAS && glp_mip_obj_val(mip) < s.offered) {
+    if (holds_schedule(mip, s) && glp_mip_obj_val(mip) < s.offered) {
         s.offered = glp_mip_obj_val(mip);
         const int n = glp_get_num_cols(mip);
         std::vector<double> x1(static_cast<size_t>(n) + 1, 0.0);
@@ -143,7 +209,7 @@ constexpr double kRoundingThresholds[] = {0.5, 0.9, 0.99};
 
 bool round_node_lp(glp_tree* tree, SearchState& s) {
     glp_prob* p = glp_ios_get_prob(tree);
-    const size_t n = s.model->columns().size();
+    const size_t n = s.model->columns().size();  // the model's, without the stand-in
     std::vector<double> lp(n);
     for (size_t j = 0; j < n; ++j) lp[j] = glp_get_col_prim(p, static_cast<int>(j) + 1);
     const bool have = glp_mip_status(p) == GLP_FEAS;
@@ -156,7 +222,7 @@ bool round_node_lp(glp_tree* tree, SearchState& s) {
         const double e = s.model->energy(x);
         if (e < best * (1 - 1e-9)) {
             best = e;
-            best_x.assign(x.size() + 1, 0.0);
+            best_x.assign(static_cast<size_t>(glp_get_num_cols(p)) + 1, 0.0);
             std::copy(x.begin(), x.end(), best_x.begin() + 1);
         }
     }
@@ -177,8 +243,8 @@ double incumbent_j(const SearchState& s) {
 }
 
 bool yields(const SearchState& s) {
-    if (s.yield.other_j >= 0 && bound_j(s) >= s.yield.other_j * (1 - s.options->relative_gap))
-        return true;
+    const double other = other_schedule_j(s);
+    if (other < kInfinity && bound_j(s) >= other * (1 - s.options->relative_gap)) return true;
     return Clock::now() >= s.yield.at && incumbent_j(s) >= s.yield.keep_below_j;
 }
 
@@ -186,6 +252,7 @@ void on_tree_event(glp_tree* tree, void* info) {
     auto* s = static_cast<SearchState*>(info);
     const int reason = glp_ios_reason(tree);
     watch_cuts(tree, *s);
+    if (reason == GLP_IHEUR) offer_cutoff(tree, *s);
     if (reason == GLP_IHEUR && s->warm && !s->warm_given) {
         s->warm_given = true;
         glp_ios_heur_sol(tree, s->warm->data());
@@ -206,11 +273,22 @@ void on_tree_event(glp_tree* tree, void* info) {
     const int best = glp_ios_best_node(tree);
     if (best != 0) s->bound = std::max(s->bound, glp_ios_node_bound(tree, best));
     glp_prob* mip = glp_ios_get_prob(tree);
-    if (s->first_schedule_s < 0 && glp_mip_status(mip) == GLP_FEAS)
-        s->first_schedule_s = seconds_since(s->start);
+    const bool schedule = holds_schedule(mip, *s);
+    // While GLPK holds the stand-in, the search is there to prove that this family holds nothing
+    // cheaper: it branches by pseudo-costs, the rule that raises the bound (GLPK reads br_tech
+    // afresh at every branching). On mobilenetv2-w0.35's two-hop family (Raspberry Pi 4,
+    // 10.9 MiB), with the one-hop family's schedule as the stand-in, Driebeck–Tomlin's bound
+    // stayed at 291.54 mJ for 6 s; pseudo-costs proved 292.73 mJ. Once it finds a cheaper
+    // schedule of its own, it branches by its own rule again.
+    if (s->cutoff_col > 0) s->parm->br_tech = holds_cutoff(mip, *s) ? GLP_BR_PCH : s->branching;
+    if (s->first_schedule_s < 0 && schedule) s->first_schedule_s = seconds_since(s->start);
     if (s->shared) share(tree, *s, reason);
-    if (reason == GLP_IBINGO || (reason == GLP_IHEUR && glp_mip_status(mip) == GLP_FEAS))
+    if (schedule && (reason == GLP_IBINGO || reason == GLP_IHEUR))
         s->incumbent = std::min(s->incumbent, glp_mip_obj_val(mip));
+    if (s->yield.race) {
+        if (s->incumbent < 1e299) s->yield.race->publish(s->yield.side, s->incumbent * s->unit);
+        if (s->bound > -1e299) s->yield.race->raise_bound(s->yield.side, s->bound * s->unit);
+    }
     if (s->options->cancel && s->options->cancel->load()) {
         s->cancelled = true;
         glp_ios_terminate(tree);
@@ -359,10 +437,19 @@ MilpRun search_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     const double unit = std::max(1e-12, model.constant_cost());
     state.unit = unit;
     glp_prob* lp = load_model(model, unit);
+    // The stand-in for another family's schedule, when there is or will be one.
+    if (yield.other_j >= 0 || yield.race) {
+        state.cutoff_col = glp_add_cols(lp, 1);
+        glp_set_col_bnds(lp, state.cutoff_col, GLP_FX, 0.0, 0.0);
+        glp_set_obj_coef(lp, state.cutoff_col, 1.0);
+        state.cutoff_x.assign(static_cast<size_t>(state.cutoff_col) + 1, 0.0);
+        if (!warm.empty()) warm.resize(state.cutoff_x.size(), 0.0);
+    }
     run.lp_ret = solve_lp(lp, seconds_left());
     if (run.lp_ret != 0 || glp_get_status(lp) != GLP_OPT) {
         run.lp_infeasible = run.lp_ret == GLP_ENOPFS || glp_get_status(lp) == GLP_NOFEAS;
         run.timed_out = run.lp_ret == GLP_ETMLIM || seconds_left() <= 0;
+        if (run.lp_infeasible && yield.race) yield.race->raise_bound(yield.side, kInfinity);
         glp_delete_prob(lp);
         return run;
     }
@@ -401,11 +488,14 @@ MilpRun search_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     neighbourhood.fallback_start = warm_is_fallback;
     if (!strategy.rens) neighbourhood.rens_rounds = neighbourhood.rens_rounds_unsolved = 0;
     neighbourhood.rins_after_nodes = strategy.rins_after_nodes;
+    neighbourhood.cutoff_col = state.cutoff_col;
+    if (state.cutoff_col > 0 && state.warm) neighbourhood.dearer_schedule = warm;
     state.neighbourhood = &neighbourhood;
     state.model = &model;
     parm.cb_func = on_tree_event;
     parm.cb_info = &state;
     state.parm = &parm;
+    state.branching = parm.br_tech;
     run.ret = glp_intopt(lp, &parm);
     run.nodes_cut_below_root = state.nodes_cut_below_root;
     run.branch_nodes = state.branch_nodes;
@@ -417,7 +507,17 @@ MilpRun search_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     run.timed_out = state.timed_out || run.ret == GLP_ETMLIM;
     run.mip_status = glp_mip_status(lp);
     run.bound_j = state.bound * unit;  // the search's best bound, without a schedule too
-    if (run.mip_status == GLP_OPT || run.mip_status == GLP_FEAS) {
+    const int columns = glp_get_num_cols(lp);
+    if (holds_cutoff(lp, state)) {
+        // Nothing cheaper than the other schedule: no schedule, and once GLPK finished its tree
+        // (every node's bound at least the stand-in's energy, by GLPK's own tolerance) or stopped
+        // at the gap, a bound of that energy, or that energy less the gap.
+        const double other_j = glp_mip_obj_val(lp) * unit;
+        run.mip_status = GLP_UNDEF;
+        if (run.ret == 0) run.bound_j = std::max(run.bound_j, other_j);
+        if (run.ret == GLP_EMIPGAP)
+            run.bound_j = std::max(run.bound_j, other_j * (1.0 - parm.mip_gap));
+    } else if (run.mip_status == GLP_OPT || run.mip_status == GLP_FEAS) {
         run.x.resize(model.columns().size());
         for (size_t j = 0; j < run.x.size(); ++j)
             run.x[j] = glp_mip_col_val(lp, static_cast<int>(j) + 1);
@@ -433,9 +533,14 @@ MilpRun search_glpk(const PoetModel& model, const std::vector<double>& warm_x,
     }
     glp_delete_prob(lp);
     if (shared && !run.x.empty()) {
-        std::vector<double> x1(run.x.size() + 1, 0.0);
+        std::vector<double> x1(static_cast<size_t>(columns) + 1, 0.0);  // the stand-in's too
         std::copy(run.x.begin(), run.x.end(), x1.begin() + 1);
         shared->offer(x1, run.objective_j);
+    }
+    if (yield.race) {
+        if (!run.x.empty()) yield.race->publish(yield.side, run.objective_j);
+        yield.race->raise_bound(
+            yield.side, run.mip_status == GLP_NOFEAS && run.ret == 0 ? kInfinity : run.bound_j);
     }
     // This tree is done (proven within the gap, or no schedule at all): so is the portfolio.
     if (shared && !run.cancelled && (run.ret == 0 || run.ret == GLP_EMIPGAP)) {

@@ -30,6 +30,51 @@ MilpStrategy portfolio_strategy(int branching, int index) {
     return s;
 }
 
+MilpRun merge_portfolio(const std::vector<MilpRun>& runs, double relative_gap) {
+    MilpRun merged = runs[0];
+    merged.x.clear();
+    merged.proven = false;
+    merged.branch_nodes = merged.sub_mips = 0;
+    merged.neighbourhood_improvements = merged.rounding_improvements = 0;
+    double bound = -std::numeric_limits<double>::infinity();
+    bool no_schedule_proven = false;
+    for (const MilpRun& r : runs) {
+        merged.branch_nodes += r.branch_nodes;
+        merged.sub_mips += r.sub_mips;
+        merged.neighbourhood_improvements += r.neighbourhood_improvements;
+        merged.rounding_improvements += r.rounding_improvements;
+        merged.cancelled = merged.cancelled || r.cancelled;
+        merged.timed_out = merged.timed_out || r.timed_out;
+        merged.lp_solved = merged.lp_solved || r.lp_solved;
+        if (r.first_schedule_s >= 0 &&
+            (merged.first_schedule_s < 0 || r.first_schedule_s < merged.first_schedule_s))
+            merged.first_schedule_s = r.first_schedule_s;
+        if (r.lp_solved) bound = std::max(bound, r.bound_j);
+        if (r.proven) merged.proven = true;
+        if (r.ret == 0 && r.mip_status == GLP_NOFEAS) no_schedule_proven = true;
+        if (!r.x.empty() && (merged.x.empty() || r.objective_j < merged.objective_j)) {
+            merged.x = r.x;
+            merged.objective_j = r.objective_j;
+            merged.ret = r.ret;
+        }
+    }
+    if (!merged.x.empty()) {
+        merged.bound_j = std::min(merged.objective_j, bound);
+        merged.proven =
+            merged.proven || within_gap(merged.objective_j, merged.bound_j, relative_gap);
+        merged.mip_status = merged.proven ? GLP_OPT : GLP_FEAS;
+        if (merged.proven) merged.ret = 0;
+    } else {
+        merged.bound_j = bound;
+        if (no_schedule_proven) {
+            merged.mip_status = GLP_NOFEAS;
+            merged.ret = 0;
+        }
+    }
+    if (merged.proven || no_schedule_proven) merged.timed_out = false;
+    return merged;
+}
+
 MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool warm_is_fallback,
                  const SolveOptions& options, MilpClock::time_point start,
                  MilpClock::time_point stop_at, const MilpYield& yield, int branching) {
@@ -69,48 +114,7 @@ MilpRun run_glpk(const PoetModel& model, const std::vector<double>& warm_x, bool
     for (const auto& failure : failures)
         if (failure) std::rethrow_exception(failure);
 
-    MilpRun merged = runs[0];
-    merged.x.clear();
-    merged.proven = false;
-    merged.branch_nodes = merged.sub_mips = 0;
-    merged.neighbourhood_improvements = merged.rounding_improvements = 0;
-    double bound = -std::numeric_limits<double>::infinity();
-    bool no_schedule_proven = false;
-    for (const MilpRun& r : runs) {
-        merged.branch_nodes += r.branch_nodes;
-        merged.sub_mips += r.sub_mips;
-        merged.neighbourhood_improvements += r.neighbourhood_improvements;
-        merged.rounding_improvements += r.rounding_improvements;
-        merged.cancelled = merged.cancelled || r.cancelled;
-        merged.timed_out = merged.timed_out || r.timed_out;
-        merged.lp_solved = merged.lp_solved || r.lp_solved;
-        if (r.first_schedule_s >= 0 &&
-            (merged.first_schedule_s < 0 || r.first_schedule_s < merged.first_schedule_s))
-            merged.first_schedule_s = r.first_schedule_s;
-        if (r.lp_solved) bound = std::max(bound, r.bound_j);
-        if (r.proven) merged.proven = true;
-        if (r.ret == 0 && r.mip_status == GLP_NOFEAS) no_schedule_proven = true;
-        if (!r.x.empty() && (merged.x.empty() || r.objective_j < merged.objective_j)) {
-            merged.x = r.x;
-            merged.objective_j = r.objective_j;
-            merged.ret = r.ret;
-        }
-    }
-    if (!merged.x.empty()) {
-        merged.bound_j = std::min(merged.objective_j, bound);
-        merged.proven =
-            merged.proven || within_gap(merged.objective_j, merged.bound_j, options.relative_gap);
-        merged.mip_status = merged.proven ? GLP_OPT : GLP_FEAS;
-        if (merged.proven) merged.ret = 0;
-    } else {
-        merged.bound_j = bound;
-        if (no_schedule_proven) {
-            merged.mip_status = GLP_NOFEAS;
-            merged.ret = 0;
-        }
-    }
-    if (merged.proven || no_schedule_proven) merged.timed_out = false;
-    return merged;
+    return merge_portfolio(runs, options.relative_gap);
 }
 
 }  // namespace tp

@@ -18,6 +18,11 @@ constexpr int kMaxPortfolioSearches = 4;
 // The strategy of the portfolio's search number `index` (0: `branching` as asked).
 MilpStrategy portfolio_strategy(int branching, int index);
 
+// Searches of one portfolio (the first one's statistics as the base) as one run: the best
+// schedule of any, the highest bound of any, proven when one search finished its tree or the
+// shared gap closed.
+MilpRun merge_portfolio(const std::vector<MilpRun>& runs, double relative_gap);
+
 // A portfolio of min(options.threads, kMaxPortfolioSearches) searches (one search, on the
 // calling thread, for threads <= 1), merged: the best schedule of any, the highest bound of
 // any, proven when one search finished its tree or the shared gap closed. Progress is reported

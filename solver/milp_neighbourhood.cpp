@@ -89,11 +89,20 @@ bool NeighbourhoodSearch::meets_original_rows(const std::vector<double>& x) cons
     return true;
 }
 
+bool NeighbourhoodSearch::holds_schedule(glp_prob* q) const {
+    return glp_mip_status(q) == GLP_FEAS &&
+           (cutoff_col == 0 || glp_mip_col_val(q, cutoff_col) < 0.5);
+}
+
+bool NeighbourhoodSearch::knows_schedule(glp_prob* q) const {
+    return holds_schedule(q) || !dearer_schedule.empty();
+}
+
 bool NeighbourhoodSearch::run(glp_tree* tree) {
     glp_prob* q = glp_ios_get_prob(tree);
     const bool root = glp_ios_up_node(tree, glp_ios_curr_node(tree)) == 0;
     if (root) keep_root_cuts(tree);
-    const bool have_incumbent = glp_mip_status(q) == GLP_FEAS;
+    const bool have_incumbent = knows_schedule(q);
     const bool rens_unsolved = !have_incumbent || fallback_start;
     if (root && rens_done_ < (rens_unsolved ? rens_rounds_unsolved : rens_rounds)) {
         const double objective = glp_get_obj_val(q);
@@ -121,7 +130,7 @@ bool NeighbourhoodSearch::run(glp_tree* tree) {
 bool NeighbourhoodSearch::search(glp_tree* tree, Kind kind) {
     glp_prob* q = glp_ios_get_prob(tree);
     const int n = glp_get_num_cols(q);
-    const bool have_incumbent = glp_mip_status(q) == GLP_FEAS;
+    const bool have_incumbent = knows_schedule(q), holds = holds_schedule(q);
     const double left_s = std::chrono::duration<double>(stop_at - Clock::now()).count();
     const bool first = !have_incumbent || (kind == Kind::rens && fallback_start);
     const double limit_s = std::min(first ? first_time_limit_s : sub_time_limit_s, left_s);
@@ -146,7 +155,8 @@ bool NeighbourhoodSearch::search(glp_tree* tree, Kind kind) {
                 if (v < kIntegral) fix = 0.0;
                 if (v > 1.0 - kIntegral) fix = 1.0;
             } else {
-                const double w = glp_mip_col_val(q, j);
+                const double w =
+                    holds ? glp_mip_col_val(q, j) : dearer_schedule[static_cast<size_t>(j)];
                 if (std::fabs(v - w) < kIntegral) fix = std::round(w);
             }
             if (fix >= 0) {
@@ -160,7 +170,7 @@ bool NeighbourhoodSearch::search(glp_tree* tree, Kind kind) {
         glp_delete_prob(sub);
         return false;
     }
-    if (have_incumbent) {  // only a strictly better schedule is of use
+    if (glp_mip_status(q) == GLP_FEAS) {  // only a strictly cheaper schedule is of use
         std::vector<int> index{0};
         std::vector<double> value{0.0};
         for (int j = 1; j <= n; ++j)

@@ -40,6 +40,12 @@ struct NeighbourhoodSearch {
     // Neither is ever past `stop_at`.
     std::chrono::steady_clock::time_point stop_at;
     const std::atomic<bool>* cancel = nullptr;
+    // The column standing in for another family's schedule (glpk_branch_and_cut.h MilpYield),
+    // 0 for none, and a schedule of this model dearer than it (the warm start, 1-based; empty
+    // for none). While GLPK's incumbent is the stand-in, RINS searches around that schedule, RENS
+    // runs as without a schedule when there is none, and only cheaper schedules are searched.
+    int cutoff_col = 0;
+    std::vector<double> dearer_schedule;
 
     // Takes a copy of the problem as loaded, before glp_intopt.
     explicit NeighbourhoodSearch(glp_prob* original);
@@ -74,6 +80,8 @@ struct NeighbourhoodSearch {
     bool search(glp_tree* tree, Kind kind);
     void keep_root_cuts(glp_tree* tree);
     bool meets_original_rows(const std::vector<double>& x) const;
+    bool holds_schedule(glp_prob* q) const;  // GLPK's incumbent is a schedule, not the stand-in
+    bool knows_schedule(glp_prob* q) const;  // ... or there is a dearer one to search around
 };
 
 }  // namespace tp

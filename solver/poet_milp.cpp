@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "engine/units.h"
+#include "solver/family_race.h"
 #include "solver/glpk_portfolio.h"
 #include "solver/graph_reduction.h"
 
@@ -135,14 +136,32 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     // within 1 hop, 1.06× recomputing within 2 hops). Then recompute-only one hop deeper is
     // searched too (its model is ~1.5× the size); its schedule wins if it is cheaper, and the
     // status and bound then cover both families. Not when the caller chose the depth.
-    // It searches first. The main family's LP relaxation says whether that family can beat it at
-    // all: if the deeper search holds a schedule within the gap of that bound half way through
-    // the limit (or 15 s), it keeps all the time and the main family needs no search (mcunet /
-    // STM32F746 at 5.2 MiB: the main LP bound is 1.09× the floor, the two-hop optimum 1.05×,
-    // proven in ~3.5 s of one uninterrupted search); otherwise it stops there.
+    // With two or more threads both families are searched at the same time, one core each, each
+    // pruned by the other's best schedule as it comes (solver/family_race.h). With one, the deeper
+    // family searches first, pruned by the main family's start. The main family's LP relaxation
+    // says whether that family can beat it at all: if the deeper search holds a schedule within
+    // the gap of that bound half way through the limit (or 15 s), it keeps all the time and the
+    // main family needs no search (mcunet / STM32F746 at 5.2 MiB: the main LP bound is 1.09× the
+    // floor, the two-hop optimum 1.05×, proven in ~3.5 s of one uninterrupted search); otherwise
+    // it stops there.
     Deeper deeper;
     std::optional<PoetModel> deep;  // its model
-    double main_lp_bound = -1.0;    // the main family's LP bound, when the deeper one is searched
+    std::optional<RaceOutcome> raced;
+    double main_lp_bound = -1.0;  // the main family's LP bound, when the deeper one is searched
+    auto take_deeper = [&](const MilpRun& d) {  // its first search
+        result.stats.sub_mips += d.sub_mips;
+        result.stats.neighbourhood_improvements += d.neighbourhood_improvements;
+        result.stats.rounding_improvements += d.rounding_improvements;
+        result.stats.branch_nodes += d.branch_nodes;
+        deeper.bound_j = family_bound(d, deep->constant_cost());
+        if (!d.x.empty()) {
+            first_at(d.first_schedule_s);
+            deeper.found = true;
+            deeper.proven = d.proven;
+            deeper.x = d.x;
+            deeper.energy_j = d.objective_j;
+        }
+    };
     if (family.recompute && family.paging && reduced.costs.paging_available()) {
         PoetFamily recompute_only = family;
         recompute_only.paging = false;
@@ -180,6 +199,14 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
             recompute_only.recompute_depth = family.recompute_depth + 1;
             deep.emplace(reduced.graph, reduced.costs, options.ram_budget_bytes, options.deadline_s,
                          recompute_only, fused);
+            deeper.searched = true;
+            deeper.depth = recompute_only.recompute_depth;
+        }
+        if (deep && options.threads >= 2) {
+            raced.emplace(
+                race_families(model, warm, warm_is_fallback, *deep, options, start, stop_at));
+            take_deeper(raced->deeper);
+        } else if (deep) {
             main_lp_bound = lp_relaxation_bound(model, stop_at);
             // Its schedules are real, and with the main family's LP bound its bound covers both
             // families: its progress is the solve's own.
@@ -198,22 +225,11 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
                                               std::chrono::duration<double>(half.time_limit_s)));
             give_way.keep_below_j =
                 main_lp_bound < 0 ? 0.0 : main_lp_bound / (1 - options.relative_gap);
+            // A schedule dearer than the main family's start is of no use.
+            if (!warm.empty()) give_way.other_j = model.energy(warm);
             const MilpRun d =
                 run_glpk(*deep, {}, false, half, start, stop_at, give_way, kFindingBranching);
-            result.stats.sub_mips += d.sub_mips;
-            result.stats.neighbourhood_improvements += d.neighbourhood_improvements;
-            result.stats.rounding_improvements += d.rounding_improvements;
-            result.stats.branch_nodes += d.branch_nodes;
-            deeper.searched = true;
-            deeper.depth = recompute_only.recompute_depth;
-            deeper.bound_j = family_bound(d, deep->constant_cost());
-            if (!d.x.empty()) {
-                first_at(d.first_schedule_s);
-                deeper.found = true;
-                deeper.proven = d.proven;
-                deeper.x = d.x;
-                deeper.energy_j = d.objective_j;
-            }
+            take_deeper(d);
         }
     }
     result.stats.warm_started = !warm.empty();
@@ -245,7 +261,9 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     };
     const double none = std::numeric_limits<double>::infinity();
     MilpRun run;
-    if (deeper.found && main_lp_bound >= deeper.energy_j * (1 - options.relative_gap)) {
+    if (raced) {
+        run = raced->main;
+    } else if (deeper.found && main_lp_bound >= deeper.energy_j * (1 - options.relative_gap)) {
         run.lp_solved = true;  // settled by its LP: no main-family schedule is cheaper
         run.lp_infeasible = main_lp_bound == none;
         run.bound_j = main_lp_bound;
@@ -266,7 +284,7 @@ SolveResult PoetMilpScheduler::solve(const TrainingGraph& graph, const CostModel
     // main family's schedule wins, and the deeper family's bound was still 0.6% below it).
     const double best_j =
         std::min(run.x.empty() ? none : run.objective_j, deeper.found ? deeper.energy_j : none);
-    if (deeper.searched && !cancelled && deeper.bound_j < none &&
+    if (deeper.searched && !raced && !cancelled && deeper.bound_j < none &&
         !(best_j < none && within_gap(best_j, deeper.bound_j, options.relative_gap)) &&
         std::chrono::duration<double>(stop_at - Clock::now()).count() > 0.3) {
         MilpYield beat_main;
