@@ -126,11 +126,8 @@ double other_schedule_j(const SearchState& s) {
     return other;
 }
 
-// GLPK's incumbent is the stand-in for another family's schedule, not a schedule of this model.
 bool holds_cutoff(glp_prob* p, const SearchState& s) {
-    const int status = glp_mip_status(p);  // GLP_OPT once glp_intopt finished
-    return s.cutoff_col > 0 && (status == GLP_FEAS || status == GLP_OPT) &&
-           glp_mip_col_val(p, s.cutoff_col) > 0.0;
+    return holds_stand_in(p, s.cutoff_col);
 }
 
 // At GLP_IHEUR: the other family's schedule, when cheaper than what GLPK holds, becomes its

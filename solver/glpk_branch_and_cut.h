@@ -52,10 +52,6 @@ struct MilpRun {
     int nodes_cut_below_root = 0;
 };
 
-// Stop early for another search that can use the time: whenever this search's bound shows it
-// cannot beat the other's schedule of `other_j` joules by more than the relative gap, and at
-// `at` unless it has a schedule cheaper than `keep_below_j` by then.
-//
 // Two searches over two families of one problem, run at the same time (solver/family_race.h):
 // each publishes the energy of its best schedule and the bound it has proved, and reads the
 // other's. Sides 0 and 1.
@@ -73,6 +69,10 @@ class FamilyRace {
                                        -std::numeric_limits<double>::infinity()};
 };
 
+// Stop early for another search that can use the time: whenever this search's bound shows it
+// cannot beat the other's schedule of `other_j` joules by more than the relative gap, and at
+// `at` unless it has a schedule cheaper than `keep_below_j` by then.
+//
 // A search that knows another family's schedule (`other_j`, or the other side's best in `race`,
 // whichever is cheaper, as it comes) also prunes with it, as with a schedule of its own of that
 // energy: GLPK drops every node whose bound reaches it and fixes binaries by reduced cost against

@@ -89,9 +89,14 @@ bool NeighbourhoodSearch::meets_original_rows(const std::vector<double>& x) cons
     return true;
 }
 
+bool holds_stand_in(glp_prob* q, int cutoff_col) {
+    const int status = glp_mip_status(q);  // GLP_OPT once glp_intopt finished
+    return cutoff_col > 0 && (status == GLP_FEAS || status == GLP_OPT) &&
+           glp_mip_col_val(q, cutoff_col) > 0.0;
+}
+
 bool NeighbourhoodSearch::holds_schedule(glp_prob* q) const {
-    return glp_mip_status(q) == GLP_FEAS &&
-           (cutoff_col == 0 || glp_mip_col_val(q, cutoff_col) < 0.5);
+    return glp_mip_status(q) == GLP_FEAS && !holds_stand_in(q, cutoff_col);
 }
 
 bool NeighbourhoodSearch::knows_schedule(glp_prob* q) const {

@@ -24,6 +24,11 @@
 
 namespace tp {
 
+// GLPK's incumbent is the stand-in for another family's schedule (glpk_branch_and_cut.h
+// MilpYield) in column `cutoff_col` (0: there is none), not a schedule of the model: the stand-in
+// sets only its column, to the other schedule's energy above the model's constant (> 0).
+bool holds_stand_in(glp_prob* q, int cutoff_col);
+
 struct NeighbourhoodSearch {
     // Limits.
     int rens_rounds = 2;            // root LPs (relaxation, then after cuts) that get a RENS
